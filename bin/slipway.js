@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The `slipway` command: the bundled CLI (`npm run build` writes dist/cli.js).
-require('../dist/cli.js');
+require('../dist/cli.js').run();

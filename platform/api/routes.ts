@@ -1,0 +1,98 @@
+/**
+ * The route table: one line of schema and one service call per verb. Only this layer knows
+ * HTTP; services throw typed errors (errors.ts) that app.ts maps to status codes.
+ */
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { createApp, destroyApp, getApp, listApps, toApiApp } from '../apps/apps';
+import type { PlatformContext } from '../context';
+import { PlatformError } from '../errors';
+import { changeConfig } from '../releases/config';
+import { checkDeploy, deploy } from '../releases/deploy';
+import { getRelease, listReleases, toApiRelease, toApiReleaseInfo } from '../releases/releases';
+import { rollback } from '../releases/rollback';
+import * as S from './schemas';
+
+export interface RouteHooks {
+  /** Called by POST /platform/stop; the process decides how to close. */
+  onStop?: () => void;
+  urls(): { url: string; routerUrl: string };
+}
+
+export function registerRoutes(fastify: FastifyInstance, ctx: PlatformContext, hooks: RouteHooks): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/platform', { schema: { response: { 200: S.PlatformStatus } } }, () => ({
+    running: true,
+    ...hooks.urls(),
+    pid: process.pid,
+    version: ctx.version,
+    home: ctx.paths.root,
+  }));
+
+  app.post('/platform/stop', { schema: { response: { 202: S.Stopping } } }, async (_req, reply) => {
+    if (!hooks.onStop) throw new PlatformError('not_supported', 'this platform was not started as a process that can be stopped over the API', 409);
+    setImmediate(hooks.onStop);
+    return reply.code(202).send({ stopping: true });
+  });
+
+  app.get('/apps', { schema: { response: { 200: Type.Array(S.App) } } }, async () => (await listApps(ctx)).map((a) => toApiApp(ctx, a)));
+
+  app.post('/apps', { schema: { body: S.CreateAppBody, response: { 201: S.App } } }, async (req, reply) => {
+    const rec = await createApp(ctx, req.body.name);
+    return reply.code(201).send(toApiApp(ctx, rec));
+  });
+
+  app.get('/apps/:app', { schema: { params: S.AppParams, response: { 200: S.App } } }, async (req) => toApiApp(ctx, await getApp(ctx, req.params.app)));
+
+  app.delete('/apps/:app', { schema: { params: S.AppParams, response: { 200: S.Destroyed } } }, async (req) => {
+    await destroyApp(ctx, req.params.app);
+    return { destroyed: req.params.app };
+  });
+
+  app.get('/apps/:app/releases', { schema: { params: S.AppParams, querystring: S.ReleasesQuery, response: { 200: Type.Array(S.Release) } } }, async (req) => {
+    const rec = await getApp(ctx, req.params.app);
+    return (await listReleases(ctx, rec, req.query.limit)).map((r) => toApiRelease(rec, r));
+  });
+
+  app.get('/apps/:app/releases/:version', { schema: { params: S.ReleaseParams, response: { 200: S.ReleaseInfo } } }, async (req) => {
+    const rec = await getApp(ctx, req.params.app);
+    return toApiReleaseInfo(rec, await getRelease(ctx, rec, req.params.version));
+  });
+
+  app.post('/apps/:app/rollback', { schema: { params: S.AppParams, body: S.RollbackBody, response: { 201: S.RollbackResult } } }, async (req, reply) => {
+    return reply.code(201).send(await rollback(ctx, req.params.app, req.body.version));
+  });
+
+  app.get('/apps/:app/config', { schema: { params: S.AppParams, response: { 200: S.ConfigVars } } }, async (req) => (await getApp(ctx, req.params.app)).config);
+
+  app.patch('/apps/:app/config', { schema: { params: S.AppParams, body: S.ConfigPatchBody, response: { 200: S.ConfigPatchResult } } }, async (req) => {
+    const rec = await getApp(ctx, req.params.app);
+    const change = await changeConfig(ctx, rec.name, req.body.set ?? {}, req.body.unset ?? []);
+    const after = await getApp(ctx, rec.name);
+    return { config: change.config, release: change.release ? toApiRelease(after, change.release) : null };
+  });
+
+  /**
+   * Deploy answers with NDJSON (application/x-ndjson): `output` events while the build runs,
+   * then exactly one `release` or `error` event. Problems found before the build starts (no such
+   * app, no such folder) are a plain 4xx JSON error instead.
+   */
+  app.post('/apps/:app/deploys', { schema: { params: S.AppParams, body: S.DeployBody } }, async (req, reply) => {
+    const { app: name } = req.params;
+    await checkDeploy(ctx, name, req.body);
+    const out = new PassThrough();
+    const send = (event: S.DeployEvent) => out.write(JSON.stringify(event) + '\n');
+    deploy(ctx, name, req.body, (line) => send({ type: 'output', line }))
+      .then(async (release) => send({ type: 'release', release: toApiRelease(await getApp(ctx, name), release) }))
+      .catch((err: unknown) => {
+        const known = err instanceof PlatformError;
+        if (!known) req.log.error(err);
+        send({ type: 'error', error: { code: known ? err.code : 'internal', message: known ? err.message : 'the deploy failed inside the platform; see its log' } });
+      })
+      .finally(() => out.end());
+    return reply.code(200).type('application/x-ndjson').send(out);
+  });
+}

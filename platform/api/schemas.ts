@@ -1,0 +1,152 @@
+/**
+ * The HTTP API, defined once. Fastify validates requests and serialises responses with these
+ * schemas; `Static<typeof X>` gives the TypeScript types that the platform, the typed client
+ * (platform/client.ts), the CLI, the extension and the tests share.
+ */
+import Type, { type Static } from 'typebox';
+
+const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const AppName = Type.String({ minLength: 1, maxLength: 64 });
+export const AppParams = Type.Object({ app: AppName });
+
+export const Formation = Type.Record(Type.String(), Type.Integer({ minimum: 0 }));
+export type Formation = Static<typeof Formation>;
+
+export const App = Type.Object({
+  name: Type.String(),
+  url: Type.String(),
+  currentRelease: Nullable(Type.Integer()),
+  formation: Formation,
+  createdAt: Type.String(),
+});
+export type App = Static<typeof App>;
+
+export const CreateAppBody = Type.Object({ name: Type.String({ maxLength: 200 }) });
+
+export const Destroyed = Type.Object({ destroyed: Type.String() });
+
+export const ConfigVars = Type.Record(Type.String(), Type.String());
+export type ConfigVars = Static<typeof ConfigVars>;
+
+export const ReleaseStatus = Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]);
+export const Release = Type.Object({
+  version: Type.Integer(),
+  description: Type.String(),
+  status: ReleaseStatus,
+  current: Type.Boolean(),
+  slug: Type.Object({ id: Type.String(), size: Type.Integer() }),
+  commit: Nullable(Type.String()),
+  createdAt: Type.String(),
+});
+export type Release = Static<typeof Release>;
+
+export const ReleaseInfo = Type.Object({
+  ...Release.properties,
+  config: ConfigVars,
+  processTypes: Type.Record(Type.String(), Type.String()),
+});
+export type ReleaseInfo = Static<typeof ReleaseInfo>;
+
+export const ReleasesQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1 })) });
+export const ReleaseParams = Type.Object({ app: AppName, version: Type.Integer({ minimum: 1 }) });
+
+export const RollbackBody = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) });
+/** What a rollback restored, so that the CLI and the editor can say it. */
+export const RollbackResult = Type.Object({
+  release: Release,
+  target: Type.Integer(),
+  previous: Type.Integer(),
+  slugChanged: Type.Boolean(),
+  configChanges: Type.Object({
+    added: Type.Array(Type.String()),
+    removed: Type.Array(Type.String()),
+    changed: Type.Array(Type.String()),
+  }),
+});
+export type RollbackResult = Static<typeof RollbackResult>;
+
+export const ConfigPatchBody = Type.Object({
+  set: Type.Optional(Type.Record(Type.String(), Type.String())),
+  unset: Type.Optional(Type.Array(Type.String())),
+});
+export const ConfigPatchResult = Type.Object({ config: ConfigVars, release: Nullable(Release) });
+export type ConfigPatchResult = Static<typeof ConfigPatchResult>;
+
+export const DeployBody = Type.Object({
+  dir: Type.String({ minLength: 1, maxLength: 4096 }),
+  commit: Type.Optional(Nullable(Type.String({ pattern: '^[0-9a-f]{7,64}$' }))),
+});
+
+/** One line of the NDJSON stream that POST /apps/:app/deploys answers with. */
+export const DeployEvent = Type.Union([
+  Type.Object({ type: Type.Literal('output'), line: Type.String() }),
+  Type.Object({ type: Type.Literal('release'), release: Release }),
+  Type.Object({ type: Type.Literal('error'), error: ErrorBody.properties.error }),
+]);
+export type DeployEvent = Static<typeof DeployEvent>;
+
+export const PlatformStatus = Type.Object({
+  running: Type.Boolean(),
+  url: Type.String(),
+  routerUrl: Type.String(),
+  pid: Type.Integer(),
+  version: Type.String(),
+  home: Type.String(),
+});
+export type PlatformStatus = Static<typeof PlatformStatus>;
+
+export const Stopping = Type.Object({ stopping: Type.Boolean() });
+
+// ---- Dynos, formation, logs, maintenance, events ----
+
+export const DynoState = Type.Union([Type.Literal('starting'), Type.Literal('up'), Type.Literal('crashed'), Type.Literal('down')]);
+export const Dyno = Type.Object({
+  name: Type.String(),
+  type: Type.String(),
+  state: DynoState,
+  port: Nullable(Type.Integer()),
+  pid: Nullable(Type.Integer()),
+  release: Type.Integer(),
+  since: Type.String(),
+  restarts: Type.Integer(),
+  nextRestartAt: Nullable(Type.String()),
+  sandboxed: Type.Boolean(),
+  command: Type.String(),
+});
+export type Dyno = Static<typeof Dyno>;
+
+/** ps:scale: `{ "web": "=3", "worker": "+1" }` — absolute (`=N`) or relative (`+N`, `-N`) per type. */
+export const ScaleBody = Type.Object({
+  changes: Type.Array(Type.Object({ type: Type.String({ minLength: 1, maxLength: 128 }), op: Type.Union([Type.Literal('='), Type.Literal('+'), Type.Literal('-')]), count: Type.Integer({ minimum: 0, maximum: 100 }) }), { minItems: 1 }),
+});
+
+export const RestartBody = Type.Object({ target: Type.Optional(Type.String({ minLength: 1, maxLength: 140 })) });
+export const StopDynoParams = Type.Object({ app: AppName, dyno: Type.String({ minLength: 1, maxLength: 140 }) });
+
+export const LogSource = Type.Union([Type.Literal('app'), Type.Literal('slipway'), Type.Literal('api')]);
+export const LogLine = Type.Object({ time: Type.String(), source: LogSource, dyno: Type.String(), message: Type.String() });
+export type LogLine = Static<typeof LogLine>;
+export const LogsQuery = Type.Object({
+  n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000 })),
+  tail: Type.Optional(Type.Boolean()),
+  ps: Type.Optional(Type.String({ maxLength: 140 })),
+  source: Type.Optional(LogSource),
+  since: Type.Optional(Type.String({ maxLength: 64 })),
+  until: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+export const Maintenance = Type.Object({ maintenance: Type.Boolean() });
+
+/** The platform's event stream (GET /events, NDJSON): what changed, so views refresh without polling. */
+export const PlatformEvent = Type.Object({
+  kind: Type.Union([Type.Literal('apps'), Type.Literal('releases'), Type.Literal('config'), Type.Literal('dynos'), Type.Literal('formation'), Type.Literal('hello')]),
+  app: Nullable(Type.String()),
+  time: Type.String(),
+});
+export type PlatformEvent = Static<typeof PlatformEvent>;

@@ -1,0 +1,117 @@
+/**
+ * `build(opts)` assembles the platform without listening: the API (fastify), the router, the
+ * log store and the state. `listen()` binds both ports on 127.0.0.1; `close()` releases it all.
+ * main.ts is the process around it; tests use `fastify.inject` or `listen()` with ports 0.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { PlatformContext } from './context';
+import { PlatformError } from './errors';
+import { EventBus } from './events';
+import { appWorkDir, homePaths } from './home';
+import { LogStore } from './logs';
+import { createRouter, type Router } from './router/router';
+import { loadSettings, type Settings } from './settings';
+import { AppLocks } from './store/app-lock';
+import { listPrefix, openDb, type AppRecord } from './store/db';
+import { collectSlugGarbage } from './store/slug-gc';
+import { ensureToken } from './token';
+import { guard } from './api/security';
+import { registerRoutes } from './api/routes';
+import { VERSION } from './version';
+
+export interface BuildOptions {
+  home: string;
+  settings?: Partial<Settings>;
+  logger?: boolean;
+  onStop?: () => void;
+}
+
+export interface Platform {
+  fastify: FastifyInstance;
+  router: Router;
+  ctx: PlatformContext;
+  token: string;
+  /** Binds the API and the router on 127.0.0.1 (settings ports; 0 picks free ones). */
+  listen(): Promise<{ url: string; routerUrl: string }>;
+  close(): Promise<void>;
+}
+
+export async function build(opts: BuildOptions): Promise<Platform> {
+  const paths = homePaths(opts.home);
+  mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+  for (const dir of [paths.slugs, paths.apps]) mkdirSync(dir, { recursive: true });
+  const settings = loadSettings(paths.settings, opts.settings);
+  const token = ensureToken(paths.token);
+  const db = await openDb(paths.db);
+  let routerPort = settings.routerPort;
+  const logs = new LogStore({ dir: (app) => join(appWorkDir(paths, app), 'logs'), historyLines: settings.logHistoryLines });
+  const ctx: PlatformContext = {
+    db,
+    paths,
+    settings,
+    locks: new AppLocks(),
+    logs,
+    events: new EventBus(),
+    apps: new Map(),
+    version: VERSION,
+    routerPort: () => routerPort,
+  };
+  for (const app of await listPrefix<AppRecord>(db, 'app!')) ctx.apps.set(app.name, { maintenance: app.maintenance ?? false });
+  await collectSlugGarbage(ctx);
+
+  const router = createRouter({
+    resolve: (app) => {
+      const state = ctx.apps.get(app);
+      return state ? { maintenance: state.maintenance, targets: [], crashed: false } : null;
+    },
+    log: (app, message) => logs.append(app, 'slipway', 'router', message),
+    timeoutMs: () => settings.routerTimeoutS * 1000,
+  });
+
+  const fastify = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  fastify.addHook('onRequest', guard(token));
+  fastify.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof PlatformError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+    if (err.validation) return reply.code(400).send({ error: { code: 'invalid_request', message: err.message } });
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: { code: (err.code ?? 'bad_request').toLowerCase(), message: err.message } });
+    }
+    req.log.error(err);
+    process.stderr.write(`slipway platform: ${err.stack ?? err.message}\n`);
+    return reply.code(500).send({ error: { code: 'internal', message: 'internal error in the platform; see its log' } });
+  });
+  fastify.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: 'route_not_found', message: `no such API route: ${req.method} ${req.url.split('?')[0]}` } }),
+  );
+  const urls = () => {
+    const addr = fastify.server.address();
+    const apiPort = addr && typeof addr === 'object' ? addr.port : settings.apiPort;
+    return { url: `http://127.0.0.1:${apiPort}`, routerUrl: `http://127.0.0.1:${routerPort}` };
+  };
+  registerRoutes(fastify, ctx, { onStop: opts.onStop, urls });
+
+  let closed: Promise<void> | null = null;
+  const close = () =>
+    (closed ??= (async () => {
+      await router.close();
+      await fastify.close();
+      await ctx.locks.idle();
+      await logs.close();
+      await db.close();
+    })());
+
+  return {
+    fastify,
+    router,
+    ctx,
+    token,
+    async listen() {
+      await fastify.listen({ host: '127.0.0.1', port: settings.apiPort });
+      routerPort = await router.listen(settings.routerPort);
+      return urls();
+    },
+    close,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The one typed client of the platform API, used by the CLI, the extension and the tests. Its
+ * types come from the TypeBox schemas in api/schemas.ts, so client and server cannot drift.
+ */
+import type * as S from './api/schemas';
+
+export class ClientError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+    this.name = 'ClientError';
+  }
+}
+
+export interface ClientOptions {
+  url: string;
+  token: string;
+}
+
+type Json = Record<string, unknown> | unknown[];
+
+export class SlipwayClient {
+  constructor(private readonly opts: ClientOptions) {}
+
+  get url(): string {
+    return this.opts.url;
+  }
+
+  private async send(method: string, path: string, body?: Json): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(this.opts.url + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.opts.token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      throw new ClientError('platform_unreachable', `cannot reach the Slipway platform at ${this.opts.url} (${cause?.code ?? (err as Error).message}); start it with: slipway platform:start --detach`, null);
+    }
+    if (!res.ok) {
+      let code = 'http_' + res.status;
+      let message = `the platform answered ${res.status} ${res.statusText}`;
+      try {
+        const parsed = (await res.json()) as Partial<S.ErrorBody>;
+        if (parsed.error) ({ code, message } = parsed.error);
+      } catch {
+        // not JSON: keep the status line
+      }
+      throw new ClientError(code, message, res.status);
+    }
+    return res;
+  }
+
+  private async json<T>(method: string, path: string, body?: Json): Promise<T> {
+    return (await (await this.send(method, path, body)).json()) as T;
+  }
+
+  status(): Promise<S.PlatformStatus> {
+    return this.json('GET', '/platform');
+  }
+
+  stop(): Promise<{ stopping: boolean }> {
+    return this.json('POST', '/platform/stop');
+  }
+
+  apps(): Promise<S.App[]> {
+    return this.json('GET', '/apps');
+  }
+
+  createApp(name: string): Promise<S.App> {
+    return this.json('POST', '/apps', { name });
+  }
+
+  app(name: string): Promise<S.App> {
+    return this.json('GET', `/apps/${encodeURIComponent(name)}`);
+  }
+
+  destroyApp(name: string): Promise<{ destroyed: string }> {
+    return this.json('DELETE', `/apps/${encodeURIComponent(name)}`);
+  }
+
+  releases(app: string, limit?: number): Promise<S.Release[]> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/releases${limit ? `?limit=${limit}` : ''}`);
+  }
+
+  release(app: string, version: number): Promise<S.ReleaseInfo> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/releases/${version}`);
+  }
+
+  rollback(app: string, version?: number): Promise<S.RollbackResult> {
+    return this.json('POST', `/apps/${encodeURIComponent(app)}/rollback`, version === undefined ? {} : { version });
+  }
+
+  config(app: string): Promise<S.ConfigVars> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/config`);
+  }
+
+  changeConfig(app: string, change: { set?: S.ConfigVars; unset?: string[] }): Promise<S.ConfigPatchResult> {
+    return this.json('PATCH', `/apps/${encodeURIComponent(app)}/config`, change);
+  }
+
+  /** Builds DIR (absolute, on this machine) and releases it; build output arrives line by line. */
+  async deploy(app: string, dir: string, opts: { commit?: string | null; onOutput?: (line: string) => void } = {}): Promise<S.Release> {
+    const res = await this.send('POST', `/apps/${encodeURIComponent(app)}/deploys`, { dir, ...(opts.commit ? { commit: opts.commit } : {}) });
+    let result: S.Release | undefined;
+    for await (const event of readNdjson<S.DeployEvent>(res)) {
+      if (event.type === 'output') opts.onOutput?.(event.line);
+      else if (event.type === 'release') result = event.release;
+      else throw new ClientError(event.error.code, event.error.message, res.status);
+    }
+    if (!result) throw new ClientError('deploy_interrupted', 'the deploy stream ended without a result (did the platform stop?); check `slipway releases`', res.status);
+    return result;
+  }
+}
+
+/** Parses an NDJSON response body as it arrives. */
+export async function* readNdjson<T>(res: Response): AsyncGenerator<T> {
+  if (!res.body) return;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.trim()) yield JSON.parse(line) as T;
+    }
+  }
+  if (buffer.trim()) yield JSON.parse(buffer) as T;
+}

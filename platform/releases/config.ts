@@ -1,0 +1,68 @@
+/**
+ * Config vars. Each change to a deployed app is a release (the current slug, the new config);
+ * before the first deploy the change is stored and the first deploy carries it.
+ */
+import type { ConfigVars } from '../api/schemas';
+import { getApp } from '../apps/apps';
+import type { PlatformContext } from '../context';
+import { invalid } from '../errors';
+import { appKey, type ReleaseRecord } from '../store/db';
+import { commitRelease, currentRelease } from './releases';
+
+export const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const CONFIG_MAX_BYTES = 32 * 1024;
+
+export function checkConfigKey(key: string): void {
+  if (!CONFIG_KEY.test(key)) {
+    throw invalid('invalid_config_key', `"${key}" is not a valid config var name: use letters, digits and underscores, not starting with a digit (for example GREETING)`);
+  }
+  if (key.startsWith('SLIPWAY_')) {
+    throw invalid('reserved_config_key', `"${key}" is reserved: names starting with SLIPWAY_ belong to the platform; choose another name`);
+  }
+}
+
+export function configBytes(config: ConfigVars): number {
+  return Object.values(config).reduce((n, v) => n + Buffer.byteLength(v), 0);
+}
+
+const list = (keys: string[]) => keys.join(', ');
+
+export interface ConfigChange {
+  config: ConfigVars;
+  release: ReleaseRecord | null;
+}
+
+export async function changeConfig(ctx: PlatformContext, appName: string, set: ConfigVars, unset: string[]): Promise<ConfigChange> {
+  await getApp(ctx, appName);
+  const setKeys = Object.keys(set);
+  if (setKeys.length === 0 && unset.length === 0) {
+    throw invalid('config_empty', 'nothing to change: give KEY=VALUE pairs to set or KEY names to unset');
+  }
+  for (const key of [...setKeys, ...unset]) checkConfigKey(key);
+  return ctx.locks.run(appName, async () => {
+    const app = await getApp(ctx, appName);
+    const config: ConfigVars = { ...app.config, ...set };
+    for (const key of unset) delete config[key];
+    const bytes = configBytes(config);
+    if (bytes > CONFIG_MAX_BYTES) {
+      throw invalid('config_too_large', `config vars would total ${bytes} bytes; all values together may be at most ${CONFIG_MAX_BYTES} bytes (32 KiB)`);
+    }
+    const removed = unset.filter((k) => k in app.config);
+    const current = await currentRelease(ctx, app);
+    if (!current) {
+      await ctx.db.put(appKey(app.name), { ...app, config });
+      ctx.events.emit('config', app.name);
+      return { config, release: null };
+    }
+    const description = setKeys.length > 0 ? `Set ${list(setKeys)} config vars` : `Remove ${list(removed.length ? removed : unset)} config vars`;
+    const { release } = await commitRelease(ctx, app, {
+      description,
+      slugId: current.slugId,
+      slugSize: current.slugSize,
+      commit: current.commit,
+      config,
+      processTypes: current.processTypes,
+    });
+    return { config, release };
+  });
+}

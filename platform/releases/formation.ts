@@ -1,0 +1,15 @@
+import type { Formation } from '../api/schemas';
+
+/**
+ * The formation after a release with `types` goes live (Heroku's rule): the first release sets
+ * web=1 when there is a web type; every other type, and any type that appears later, starts at
+ * 0; types that disappear are dropped. `release` is the release phase and never scaled.
+ */
+export function nextFormation(current: Formation, types: Iterable<string>, firstRelease: boolean): Formation {
+  const next: Formation = {};
+  for (const type of types) {
+    if (type === 'release') continue;
+    next[type] = current[type] ?? (firstRelease && type === 'web' ? 1 : 0);
+  }
+  return next;
+}

@@ -1,0 +1,83 @@
+/**
+ * `settings.json` (every key optional) with the defaults of PLATFORM.md. `platform:start`
+ * flags override it for one run. A malformed file is an error that names the file and key,
+ * never a silent fallback.
+ */
+import { readFileSync } from 'node:fs';
+import { PlatformError } from './errors';
+
+export interface Settings {
+  apiPort: number;
+  routerPort: number;
+  bootTimeoutS: number;
+  stopGraceS: number;
+  releasePhaseTimeoutS: number;
+  routerTimeoutS: number;
+  slugSoftLimitMiB: number;
+  slugHardLimitMiB: number;
+  logHistoryLines: number;
+  preboot: boolean;
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  apiPort: 5101,
+  routerPort: 5100,
+  bootTimeoutS: 60,
+  stopGraceS: 30,
+  releasePhaseTimeoutS: 3600,
+  routerTimeoutS: 30,
+  slugSoftLimitMiB: 300,
+  slugHardLimitMiB: 500,
+  logHistoryLines: 100000,
+  preboot: true,
+});
+
+const PORT_KEYS = new Set(['apiPort', 'routerPort']);
+
+export function validateSettings(input: unknown, source: string): Partial<Settings> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new PlatformError('settings_invalid', `${source}: expected a JSON object of settings`);
+  }
+  const out: Record<string, number | boolean> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (!(key in DEFAULT_SETTINGS)) {
+      throw new PlatformError(
+        'settings_invalid',
+        `${source}: unknown setting "${key}"; known settings: ${Object.keys(DEFAULT_SETTINGS).join(', ')}`,
+      );
+    }
+    const dflt = DEFAULT_SETTINGS[key as keyof Settings];
+    if (typeof dflt === 'boolean') {
+      if (typeof value !== 'boolean') throw new PlatformError('settings_invalid', `${source}: "${key}" must be true or false`);
+      out[key] = value;
+      continue;
+    }
+    const max = PORT_KEYS.has(key) ? 65535 : Number.MAX_SAFE_INTEGER;
+    const min = PORT_KEYS.has(key) ? 0 : 1;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new PlatformError('settings_invalid', `${source}: "${key}" must be an integer from ${min} to ${max}`);
+    }
+    out[key] = value;
+  }
+  return out as Partial<Settings>;
+}
+
+export function loadSettings(file: string, overrides: Partial<Settings> = {}): Settings {
+  let fromFile: Partial<Settings> = {};
+  let text: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (text !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new PlatformError('settings_invalid', `${file}: not valid JSON (${(err as Error).message})`);
+    }
+    fromFile = validateSettings(parsed, file);
+  }
+  return { ...DEFAULT_SETTINGS, ...fromFile, ...overrides };
+}

@@ -1,0 +1,79 @@
+/**
+ * The platform's state in LevelDB (`level`), JSON values. Keys:
+ *   app!NAME               AppRecord
+ *   rel!NAME!0000000042    ReleaseRecord (zero-padded so that key order is version order)
+ * Writes that belong together (a release and the app's pointer to it) go in one batch, so a
+ * crash never leaves half a release.
+ */
+import { Level } from 'level';
+import type { ConfigVars, Formation } from '../api/schemas';
+import { PlatformError } from '../errors';
+
+export interface AppRecord {
+  name: string;
+  createdAt: string;
+  /** The release that is live, or null before the first successful release. */
+  currentRelease: number | null;
+  /** The highest version ever used; the next release is lastVersion + 1 (contiguous). */
+  lastVersion: number;
+  /** The working config: the current release's, or what was set before the first deploy. */
+  config: ConfigVars;
+  formation: Formation;
+  /** Process types of the current release (so the formation can be checked without a read). */
+  processTypes: Record<string, string>;
+  /** The router answers H80 while this is on. */
+  maintenance?: boolean;
+}
+
+export interface ReleaseRecord {
+  app: string;
+  version: number;
+  description: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  slugId: string;
+  slugSize: number;
+  commit: string | null;
+  createdAt: string;
+  config: ConfigVars;
+  processTypes: Record<string, string>;
+}
+
+type Value = AppRecord | ReleaseRecord;
+export type Db = Level<string, Value>;
+
+export const appKey = (name: string) => `app!${name}`;
+export const releaseKey = (name: string, version: number) => `rel!${name}!${String(version).padStart(10, '0')}`;
+export const releasePrefix = (name: string) => `rel!${name}!`;
+
+export async function openDb(location: string): Promise<Db> {
+  const db = new Level<string, Value>(location, { valueEncoding: 'json' });
+  try {
+    await db.open();
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const detail = cause?.message ?? (err as Error).message;
+    if (/lock/i.test(detail)) {
+      throw new PlatformError(
+        'platform_running',
+        `the state in ${location} is locked by another Slipway platform; stop it first (slipway platform:stop)`,
+        409,
+      );
+    }
+    throw new PlatformError('db_open_failed', `cannot open the state database ${location}: ${detail}`, 500);
+  }
+  return db;
+}
+
+/** All values under a key prefix, in key order. */
+export async function listPrefix<T extends Value>(db: Db, prefix: string, opts: { reverse?: boolean; limit?: number } = {}): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of db.values({ gte: prefix, lt: prefix + '\xff', reverse: opts.reverse ?? false, limit: opts.limit ?? -1 })) {
+    out.push(value as T);
+  }
+  return out;
+}
+
+export async function getOptional<T extends Value>(db: Db, key: string): Promise<T | undefined> {
+  const value = await db.get(key);
+  return value as T | undefined;
+}

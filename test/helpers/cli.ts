@@ -1,0 +1,57 @@
+/**
+ * Runs the built CLI (dist/cli.js) as a real child process in a temporary $SLIPWAY_HOME whose
+ * settings pick free ports, and stops any platform it started when the test ends.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { pidAlive, readPlatformFile } from '../../platform/platform-file';
+import { ROOT, tempDir } from './tmp';
+
+export const CLI = join(ROOT, 'dist', 'cli.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliHome {
+  home: string;
+  run(args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
+  json<T>(args: string[], opts?: { cwd?: string }): Promise<T>;
+}
+
+export function cliHome(t: TestContext, settings: Record<string, unknown> = {}): CliHome {
+  const home = tempDir(t, 'slipway-cli-home-');
+  mkdirSync(home, { recursive: true });
+  writeFileSync(join(home, 'settings.json'), JSON.stringify({ apiPort: 0, routerPort: 0, ...settings }));
+  t.after(() => {
+    const info = readPlatformFile(join(home, 'platform.json'));
+    if (info && pidAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
+  });
+  const run = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    new Promise<CliResult>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        cwd: opts.cwd ?? home,
+        env: { ...process.env, SLIPWAY_HOME: home, SLIPWAY_APP: '', ...opts.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  return {
+    home,
+    run,
+    async json<T>(args: string[], opts: { cwd?: string } = {}) {
+      const r = await run([...args, '--json'], opts);
+      if (r.code !== 0) throw new Error(`slipway ${args.join(' ')} exited ${r.code}: ${r.stdout}${r.stderr}`);
+      return JSON.parse(r.stdout) as T;
+    },
+  };
+}
