@@ -18,7 +18,7 @@ import { listPrefix, openDb, type AppRecord } from './store/db';
 import { collectSlugGarbage } from './store/slug-gc';
 import { ensureToken } from './token';
 import { guard } from './api/security';
-import { registerRoutes } from './api/routes';
+import { registerRoutes, registerStreamRoutes } from './api/routes';
 import { VERSION } from './version';
 
 export interface BuildOptions {
@@ -91,6 +91,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
     return { url: `http://127.0.0.1:${apiPort}`, routerUrl: `http://127.0.0.1:${routerPort}` };
   };
   registerRoutes(fastify, ctx, { onStop: opts.onStop, urls });
+  registerStreamRoutes(fastify, ctx);
 
   let closed: Promise<void> | null = null;
   const close = () =>

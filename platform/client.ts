@@ -2,7 +2,9 @@
  * The one typed client of the platform API, used by the CLI, the extension and the tests. Its
  * types come from the TypeBox schemas in api/schemas.ts, so client and server cannot drift.
  */
+import type { Static } from 'typebox';
 import type * as S from './api/schemas';
+import type { LogsQuery as LogsQuerySchema } from './api/schemas';
 
 export class ClientError extends Error {
   constructor(
@@ -29,11 +31,12 @@ export class SlipwayClient {
     return this.opts.url;
   }
 
-  private async send(method: string, path: string, body?: Json): Promise<Response> {
+  private async send(method: string, path: string, body?: Json, signal?: AbortSignal): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(this.opts.url + path, {
         method,
+        signal,
         headers: {
           authorization: `Bearer ${this.opts.token}`,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -41,6 +44,7 @@ export class SlipwayClient {
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
     } catch (err) {
+      if (signal?.aborted) throw err;
       const cause = (err as { cause?: { code?: string } }).cause;
       throw new ClientError('platform_unreachable', `cannot reach the Slipway platform at ${this.opts.url} (${cause?.code ?? (err as Error).message}); start it with: slipway platform:start --detach`, null);
     }
@@ -106,6 +110,34 @@ export class SlipwayClient {
     return this.json('PATCH', `/apps/${encodeURIComponent(app)}/config`, change);
   }
 
+  logs(app: string, q: Omit<LogsQuery, 'tail'> = {}): Promise<S.LogLine[]> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/logs${query(q)}`);
+  }
+
+  /** The last lines, then every new line until `signal` aborts (or the platform stops). */
+  async tailLogs(app: string, q: Omit<LogsQuery, 'tail'>, onLine: (line: S.LogLine) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.send('GET', `/apps/${encodeURIComponent(app)}/logs${query({ ...q, tail: true })}`, undefined, signal);
+    try {
+      for await (const line of readNdjson<S.LogLine>(res)) onLine(line);
+    } catch (err) {
+      if (!signal?.aborted) throw err;
+    }
+  }
+
+  /** Platform events (what changed) until `signal` aborts; the first is `hello`. */
+  async events(onEvent: (event: S.PlatformEvent) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.send('GET', '/events', undefined, signal);
+    try {
+      for await (const event of readNdjson<S.PlatformEvent>(res)) onEvent(event);
+    } catch (err) {
+      if (!signal?.aborted) throw err;
+    }
+  }
+
+  maintenance(app: string, on?: boolean): Promise<{ maintenance: boolean }> {
+    return on === undefined ? this.json('GET', `/apps/${encodeURIComponent(app)}/maintenance`) : this.json('PUT', `/apps/${encodeURIComponent(app)}/maintenance`, { maintenance: on });
+  }
+
   /** Builds DIR (absolute, on this machine) and releases it; build output arrives line by line. */
   async deploy(app: string, dir: string, opts: { commit?: string | null; onOutput?: (line: string) => void } = {}): Promise<S.Release> {
     const res = await this.send('POST', `/apps/${encodeURIComponent(app)}/deploys`, { dir, ...(opts.commit ? { commit: opts.commit } : {}) });
@@ -118,6 +150,15 @@ export class SlipwayClient {
     if (!result) throw new ClientError('deploy_interrupted', 'the deploy stream ended without a result (did the platform stop?); check `slipway releases`', res.status);
     return result;
   }
+}
+
+export type LogsQuery = Static<typeof LogsQuerySchema>;
+
+function query(q: Record<string, string | number | boolean | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) params.set(k, String(v));
+  const text = params.toString();
+  return text ? `?${text}` : '';
 }
 
 /** Parses an NDJSON response body as it arrives. */

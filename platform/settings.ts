@@ -38,7 +38,7 @@ export function validateSettings(input: unknown, source: string): Partial<Settin
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new PlatformError('settings_invalid', `${source}: expected a JSON object of settings`);
   }
-  const out: Record<string, number | boolean> = {};
+  const out: Partial<Record<keyof Settings, number | boolean>> & Record<string, number | boolean> = {};
   for (const [key, value] of Object.entries(input)) {
     if (!(key in DEFAULT_SETTINGS)) {
       throw new PlatformError(
@@ -59,7 +59,7 @@ export function validateSettings(input: unknown, source: string): Partial<Settin
     }
     out[key] = value;
   }
-  return out as Partial<Settings>;
+  return out as unknown as Partial<Settings>;
 }
 
 export function loadSettings(file: string, overrides: Partial<Settings> = {}): Settings {

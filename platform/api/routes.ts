@@ -3,12 +3,15 @@
  * HTTP; services throw typed errors (errors.ts) that app.ts maps to status codes.
  */
 import { PassThrough } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { createApp, destroyApp, getApp, listApps, toApiApp } from '../apps/apps';
 import type { PlatformContext } from '../context';
-import { PlatformError } from '../errors';
+import { PlatformError, invalid } from '../errors';
+import type { LogFilter, LogLine } from '../logs';
+import { parseTimeSpec } from '../logs/time-spec';
+import { appKey } from '../store/db';
 import { changeConfig } from '../releases/config';
 import { checkDeploy, deploy } from '../releases/deploy';
 import { getRelease, listReleases, toApiRelease, toApiReleaseInfo } from '../releases/releases';
@@ -94,5 +97,82 @@ export function registerRoutes(fastify: FastifyInstance, ctx: PlatformContext, h
       })
       .finally(() => out.end());
     return reply.code(200).type('application/x-ndjson').send(out);
+  });
+}
+
+function logFilter(q: { ps?: string; source?: LogLine['source']; since?: string; until?: string }): LogFilter {
+  const time = (name: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const d = parseTimeSpec(text);
+    if (!d) throw invalid('invalid_time', `--${name} "${text}" is not a time: give ISO 8601 (2026-11-22T02:46:07Z) or a relative time (30s, 10m, 2h, 1d)`);
+    return d;
+  };
+  return { dyno: q.ps, source: q.source, since: time('since', q.since), until: time('until', q.until) };
+}
+
+/**
+ * An NDJSON response that stays open: `start(write)` wires the source and returns its
+ * unsubscribe; the response ends when the client goes away. `write` returns false when the
+ * client is behind, and `onDrain` tells when it caught up (the log store uses both).
+ */
+function ndjsonStream(req: FastifyRequest, reply: FastifyReply, start: (out: { write(v: unknown): boolean; onDrain(cb: () => void): void }) => () => void) {
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  const stop = start({ write: (v) => out.write(JSON.stringify(v) + '\n'), onDrain: (cb) => out.once('drain', cb) });
+  req.raw.once('close', () => {
+    stop();
+    out.end();
+  });
+  return reply.code(200).type('application/x-ndjson').header('cache-control', 'no-cache').send(out);
+}
+
+export function registerStreamRoutes(fastify: FastifyInstance, ctx: PlatformContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  /** The last n lines (oldest first); with `tail=true` an NDJSON stream of them and then every new line. */
+  app.get('/apps/:app/logs', { schema: { params: S.AppParams, querystring: S.LogsQuery } }, async (req, reply) => {
+    const rec = await getApp(ctx, req.params.app);
+    const filter = logFilter(req.query);
+    if (!req.query.tail) return ctx.logs.read(rec.name, { n: req.query.n, ...filter });
+    return ndjsonStream(req, reply, (out) => {
+      // Subscribe first and hold live lines until the history is out, so none falls in between.
+      const held: LogLine[] = [];
+      let live = false;
+      const stop = ctx.logs.follow(rec.name, filter, {
+        write: (line) => (live ? out.write(line) : (held.push(line), true)),
+        onDrain: (cb) => out.onDrain(cb),
+      });
+      void ctx.logs.read(rec.name, { n: req.query.n, ...filter }).then((history) => {
+        const seen = new Set(history);
+        for (const line of history) out.write(line);
+        for (const line of held) if (!seen.has(line)) out.write(line);
+        live = true;
+      });
+      return stop;
+    });
+  });
+
+  /** What changed, as it happens (NDJSON); a `hello` event first so a client knows it is connected. */
+  app.get('/events', async (req, reply) =>
+    ndjsonStream(req, reply, (out) => {
+      out.write({ kind: 'hello', app: null, time: new Date().toISOString() });
+      return ctx.events.subscribe((event) => void out.write(event));
+    }),
+  );
+
+  app.get('/apps/:app/maintenance', { schema: { params: S.AppParams, response: { 200: S.Maintenance } } }, async (req) => ({
+    maintenance: (await getApp(ctx, req.params.app)).maintenance ?? false,
+  }));
+
+  app.put('/apps/:app/maintenance', { schema: { params: S.AppParams, body: S.Maintenance, response: { 200: S.Maintenance } } }, async (req) => {
+    const name = req.params.app;
+    await getApp(ctx, name);
+    return ctx.locks.run(name, async () => {
+      const rec = await getApp(ctx, name);
+      await ctx.db.put(appKey(name), { ...rec, maintenance: req.body.maintenance });
+      ctx.apps.set(name, { ...(ctx.apps.get(name) ?? { maintenance: false }), maintenance: req.body.maintenance });
+      ctx.logs.append(name, 'api', 'api', `Maintenance mode ${req.body.maintenance ? 'on' : 'off'}`);
+      ctx.events.emit('apps', name);
+      return { maintenance: req.body.maintenance };
+    });
   });
 }

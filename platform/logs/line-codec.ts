@@ -1,0 +1,23 @@
+/**
+ * The storage format: NDJSON, one LogLine a line, keys in the order time, source, dyno,
+ * message. Decoding is forgiving: a torn or foreign line is skipped (null), never thrown.
+ */
+import { LOG_SOURCES, type LogLine, type LogSource } from './line';
+
+export function encodeLine(l: LogLine): string {
+  return JSON.stringify({ time: l.time, source: l.source, dyno: l.dyno, message: l.message }) + '\n';
+}
+
+export function decodeLine(text: string): LogLine | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const { time, source, dyno, message } = v as Record<string, unknown>;
+  if (typeof time !== 'string' || typeof dyno !== 'string' || typeof message !== 'string') return null;
+  if (!LOG_SOURCES.includes(source as LogSource)) return null;
+  return Object.freeze({ time, source: source as LogSource, dyno, message });
+}
