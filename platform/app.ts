@@ -8,17 +8,19 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { PlatformContext } from './context';
 import { PlatformError } from './errors';
+import { DynoManager } from './dynos';
 import { EventBus } from './events';
 import { appWorkDir, homePaths } from './home';
 import { LogStore } from './logs';
 import { createRouter, type Router } from './router/router';
 import { loadSettings, type Settings } from './settings';
 import { AppLocks } from './store/app-lock';
-import { listPrefix, openDb, type AppRecord } from './store/db';
+import { getOptional, listPrefix, openDb, releaseKey, type AppRecord, type ReleaseRecord } from './store/db';
+import { failPendingReleases, releaseSpec } from './releases/releases';
 import { collectSlugGarbage } from './store/slug-gc';
 import { ensureToken } from './token';
 import { guard } from './api/security';
-import { registerRoutes, registerStreamRoutes } from './api/routes';
+import { registerDynoRoutes, registerRoutes, registerStreamRoutes } from './api/routes';
 import { VERSION } from './version';
 
 export interface BuildOptions {
@@ -47,24 +49,36 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   const db = await openDb(paths.db);
   let routerPort = settings.routerPort;
   const logs = new LogStore({ dir: (app) => join(appWorkDir(paths, app), 'logs'), historyLines: settings.logHistoryLines });
+  const events = new EventBus();
+  const dynos = new DynoManager({
+    appsDir: paths.apps,
+    stateDir: join(paths.root, 'run'),
+    settings: () => settings,
+    log: (app, source, dyno, message) => logs.append(app, source, dyno, message),
+    onChange: (app) => events.emit('dynos', app),
+  });
   const ctx: PlatformContext = {
     db,
     paths,
     settings,
     locks: new AppLocks(),
     logs,
-    events: new EventBus(),
+    dynos,
+    events,
     apps: new Map(),
     version: VERSION,
     routerPort: () => routerPort,
   };
-  for (const app of await listPrefix<AppRecord>(db, 'app!')) ctx.apps.set(app.name, { maintenance: app.maintenance ?? false });
+  const apps = await listPrefix<AppRecord>(db, 'app!');
+  for (const app of apps) ctx.apps.set(app.name, { maintenance: app.maintenance ?? false });
+  await dynos.recover();
+  await failPendingReleases(ctx);
   await collectSlugGarbage(ctx);
 
   const router = createRouter({
     resolve: (app) => {
       const state = ctx.apps.get(app);
-      return state ? { maintenance: state.maintenance, targets: [], crashed: false } : null;
+      return state ? { maintenance: state.maintenance, targets: dynos.webTargets(app), crashed: dynos.anyWebCrashed(app) } : null;
     },
     log: (app, message) => logs.append(app, 'slipway', 'router', message),
     timeoutMs: () => settings.routerTimeoutS * 1000,
@@ -92,6 +106,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   };
   registerRoutes(fastify, ctx, { onStop: opts.onStop, urls });
   registerStreamRoutes(fastify, ctx);
+  registerDynoRoutes(fastify, ctx);
 
   let closed: Promise<void> | null = null;
   const close = () =>
@@ -99,6 +114,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
       await router.close();
       await fastify.close();
       await ctx.locks.idle();
+      await dynos.stopAll();
       await logs.close();
       await db.close();
     })());
@@ -111,6 +127,11 @@ export async function build(opts: BuildOptions): Promise<Platform> {
     async listen() {
       await fastify.listen({ host: '127.0.0.1', port: settings.apiPort });
       routerPort = await router.listen(settings.routerPort);
+      // The formation runs again after a restart (the dynos' PORTs are free loopback ports).
+      for (const app of apps) {
+        const current = app.currentRelease === null ? null : await getOptional<ReleaseRecord>(db, releaseKey(app.name, app.currentRelease));
+        if (current) await dynos.apply(releaseSpec(ctx, current), app.formation);
+      }
       return urls();
     },
     close,

@@ -13,11 +13,12 @@ import { appsCommands } from './cli/commands/apps';
 import { configCommands } from './cli/commands/config';
 import { localCommands } from './cli/commands/local';
 import { logsCommands } from './cli/commands/logs';
+import { psCommands } from './cli/commands/ps';
 import { platformCommands } from './cli/commands/platform';
 import { releaseCommands } from './cli/commands/releases';
 import { VERSION } from './version';
 
-const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...logsCommands, ...localCommands];
+const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands];
 const COMMON: OptionSpec = {
   app: { type: 'string', short: 'a' },
   json: { type: 'boolean' },

@@ -2,9 +2,10 @@
  * The one typed client of the platform API, used by the CLI, the extension and the tests. Its
  * types come from the TypeBox schemas in api/schemas.ts, so client and server cannot drift.
  */
+import { request as httpRequest } from 'node:http';
 import type { Static } from 'typebox';
 import type * as S from './api/schemas';
-import type { LogsQuery as LogsQuerySchema } from './api/schemas';
+import type { LogsQuery as LogsQuerySchema, ScaleBody } from './api/schemas';
 
 export class ClientError extends Error {
   constructor(
@@ -138,6 +139,70 @@ export class SlipwayClient {
     return on === undefined ? this.json('GET', `/apps/${encodeURIComponent(app)}/maintenance`) : this.json('PUT', `/apps/${encodeURIComponent(app)}/maintenance`, { maintenance: on });
   }
 
+  dynos(app: string): Promise<S.Dyno[]> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/dynos`);
+  }
+
+  formation(app: string): Promise<S.Formation> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/formation`);
+  }
+
+  scale(app: string, changes: ScaleChange[]): Promise<S.Formation> {
+    return this.json('PATCH', `/apps/${encodeURIComponent(app)}/formation`, { changes });
+  }
+
+  restart(app: string, target?: string): Promise<S.Dyno[]> {
+    return this.json('POST', `/apps/${encodeURIComponent(app)}/dynos/restart`, target === undefined ? {} : { target });
+  }
+
+  stopDyno(app: string, dyno: string): Promise<S.Dyno[]> {
+    return this.json('POST', `/apps/${encodeURIComponent(app)}/dynos/${encodeURIComponent(dyno)}/stop`);
+  }
+
+  /**
+   * Runs COMMAND in a one-off dyno; `stdin` (if any) is streamed to it while its output arrives.
+   * Uses node:http rather than fetch so that the request body can stream during the response.
+   */
+  run(app: string, command: string, io: { stdin?: NodeJS.ReadableStream; onStdout(b: Buffer): void; onStderr(b: Buffer): void; onStart?(dyno: string): void }): Promise<number> {
+    const url = new URL(`/apps/${encodeURIComponent(app)}/run?command=${encodeURIComponent(command)}`, this.opts.url);
+    return new Promise<number>((resolve, reject) => {
+      const req = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/octet-stream' } }, (res) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => {
+            try {
+              const e = (JSON.parse(body) as S.ErrorBody).error;
+              reject(new ClientError(e.code, e.message, res.statusCode ?? null));
+            } catch {
+              reject(new ClientError(`http_${res.statusCode}`, `the platform answered ${res.statusCode}`, res.statusCode ?? null));
+            }
+          });
+          return;
+        }
+        let buffer = '';
+        let code: number | null = null;
+        res.on('data', (d: Buffer) => {
+          buffer += d.toString();
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const ev = JSON.parse(buffer.slice(0, nl)) as S.RunEvent;
+            buffer = buffer.slice(nl + 1);
+            if (ev.type === 'stdout') io.onStdout(Buffer.from(ev.data, 'base64'));
+            else if (ev.type === 'stderr') io.onStderr(Buffer.from(ev.data, 'base64'));
+            else if (ev.type === 'started') io.onStart?.(ev.dyno);
+            else if (ev.type === 'exit') code = ev.code;
+          }
+        });
+        res.on('end', () => (code === null ? reject(new ClientError('run_interrupted', 'the one-off dyno ended without an exit status (did the platform stop?)', null)) : resolve(code)));
+        res.on('error', reject);
+      });
+      req.on('error', (err) => reject(new ClientError('platform_unreachable', `cannot reach the Slipway platform at ${this.opts.url} (${err.message})`, null)));
+      if (io.stdin) io.stdin.pipe(req);
+      else req.end();
+    });
+  }
+
   /** Builds DIR (absolute, on this machine) and releases it; build output arrives line by line. */
   async deploy(app: string, dir: string, opts: { commit?: string | null; onOutput?: (line: string) => void } = {}): Promise<S.Release> {
     const res = await this.send('POST', `/apps/${encodeURIComponent(app)}/deploys`, { dir, ...(opts.commit ? { commit: opts.commit } : {}) });
@@ -153,6 +218,7 @@ export class SlipwayClient {
 }
 
 export type LogsQuery = Static<typeof LogsQuerySchema>;
+export type ScaleChange = Static<typeof ScaleBody>['changes'][number];
 
 function query(q: Record<string, string | number | boolean | undefined>): string {
   const params = new URLSearchParams();

@@ -2,6 +2,7 @@
  * Everything a service function needs, built once by `build(opts)` in app.ts and passed down
  * explicitly (no module-level state, so tests can run several platforms in one process).
  */
+import type { DynoManager } from './dynos';
 import type { EventBus } from './events';
 import type { HomePaths } from './home';
 import type { LogStore } from './logs';
@@ -20,6 +21,7 @@ export interface PlatformContext {
   settings: Settings;
   locks: AppLocks;
   logs: LogStore;
+  dynos: DynoManager;
   events: EventBus;
   /** Every app, kept in memory for the router (loaded at start, updated by the services). */
   apps: Map<string, AppRuntimeState>;

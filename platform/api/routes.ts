@@ -12,6 +12,8 @@ import { PlatformError, invalid } from '../errors';
 import type { LogFilter, LogLine } from '../logs';
 import { parseTimeSpec } from '../logs/time-spec';
 import { appKey } from '../store/db';
+import { listDynos, restart, runOneOff, scale, stopDyno } from '../dynos/ps';
+import { Readable, Writable } from 'node:stream';
 import { changeConfig } from '../releases/config';
 import { checkDeploy, deploy } from '../releases/deploy';
 import { getRelease, listReleases, toApiRelease, toApiReleaseInfo } from '../releases/releases';
@@ -174,5 +176,56 @@ export function registerStreamRoutes(fastify: FastifyInstance, ctx: PlatformCont
       ctx.events.emit('apps', name);
       return { maintenance: req.body.maintenance };
     });
+  });
+}
+
+export function registerDynoRoutes(fastify: FastifyInstance, ctx: PlatformContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // `run` streams the caller's stdin as the request body: hand it to the route unparsed.
+  fastify.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+
+  app.get('/apps/:app/dynos', { schema: { params: S.AppParams, response: { 200: Type.Array(S.Dyno) } } }, async (req) => listDynos(ctx, req.params.app));
+
+  app.get('/apps/:app/formation', { schema: { params: S.AppParams, response: { 200: S.Formation } } }, async (req) => (await getApp(ctx, req.params.app)).formation);
+
+  app.patch('/apps/:app/formation', { schema: { params: S.AppParams, body: S.ScaleBody, response: { 200: S.Formation } } }, async (req) =>
+    scale(ctx, req.params.app, req.body.changes),
+  );
+
+  app.post('/apps/:app/dynos/restart', { schema: { params: S.AppParams, body: S.RestartBody, response: { 200: Type.Array(S.Dyno) } } }, async (req) =>
+    restart(ctx, req.params.app, req.body.target),
+  );
+
+  app.post('/apps/:app/dynos/:dyno/stop', { schema: { params: S.StopDynoParams, response: { 200: Type.Array(S.Dyno) } } }, async (req) =>
+    stopDyno(ctx, req.params.app, req.params.dyno),
+  );
+
+  /**
+   * A one-off dyno attached to the caller: the request body is its stdin, the response an NDJSON
+   * stream of `{ "type": "stdout"|"stderr", "data": base64 }` and a final `{ "type": "exit", "code" }`.
+   */
+  app.post('/apps/:app/run', { schema: { params: S.AppParams, querystring: S.RunQuery } }, async (req, reply) => {
+    const out = new PassThrough();
+    const send = (v: unknown) => out.write(JSON.stringify(v) + '\n');
+    const sink = (type: 'stdout' | 'stderr') =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          send({ type, data: chunk.toString('base64') });
+          cb();
+        },
+      });
+    const stdin = req.body instanceof Readable ? req.body : undefined;
+    const { name, exit } = await runOneOff(ctx, req.params.app, req.query.command, { stdin, stdout: sink('stdout'), stderr: sink('stderr') });
+    send({ type: 'started', dyno: name });
+    let ended = false;
+    req.raw.once('close', () => {
+      if (!ended) void ctx.dynos.stop(req.params.app, name).catch(() => undefined);
+    });
+    void exit.then((code) => {
+      ended = true;
+      send({ type: 'exit', code });
+      out.end();
+    });
+    return reply.code(200).type('application/x-ndjson').send(out);
   });
 }

@@ -150,3 +150,11 @@ export const PlatformEvent = Type.Object({
   time: Type.String(),
 });
 export type PlatformEvent = Static<typeof PlatformEvent>;
+
+export const RunQuery = Type.Object({ command: Type.String({ maxLength: 65536 }) });
+export const RunEvent = Type.Union([
+  Type.Object({ type: Type.Literal('started'), dyno: Type.String() }),
+  Type.Object({ type: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]), data: Type.String() }),
+  Type.Object({ type: Type.Literal('exit'), code: Type.Integer() }),
+]);
+export type RunEvent = Static<typeof RunEvent>;

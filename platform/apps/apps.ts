@@ -60,6 +60,7 @@ export async function listApps(ctx: PlatformContext): Promise<AppRecord[]> {
 export async function destroyApp(ctx: PlatformContext, name: string): Promise<void> {
   await getApp(ctx, name);
   const slugs = await ctx.locks.run(name, async () => {
+    await ctx.dynos.stopApp(name);
     const releases = await listPrefix<ReleaseRecord>(ctx.db, releasePrefix(name));
     const ops = [
       { type: 'del' as const, key: appKey(name) },

@@ -7,7 +7,7 @@ import { getApp } from '../apps/apps';
 import type { PlatformContext } from '../context';
 import { invalid } from '../errors';
 import { appKey, type ReleaseRecord } from '../store/db';
-import { commitRelease, currentRelease } from './releases';
+import { launchRelease, currentRelease } from './releases';
 
 export const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const CONFIG_MAX_BYTES = 32 * 1024;
@@ -55,7 +55,7 @@ export async function changeConfig(ctx: PlatformContext, appName: string, set: C
       return { config, release: null };
     }
     const description = setKeys.length > 0 ? `Set ${list(setKeys)} config vars` : `Remove ${list(removed.length ? removed : unset)} config vars`;
-    const { release } = await commitRelease(ctx, app, {
+    const { release } = await launchRelease(ctx, app, {
       description,
       slugId: current.slugId,
       slugSize: current.slugSize,

@@ -10,7 +10,7 @@ import type { PlatformContext } from '../context';
 import { PlatformError, invalid } from '../errors';
 import { appWorkDir } from '../home';
 import type { ReleaseRecord } from '../store/db';
-import { commitRelease } from './releases';
+import { launchRelease } from './releases';
 
 export interface DeployRequest {
   dir: string;
@@ -61,14 +61,14 @@ export async function deploy(
     }
     log('-----> Launching...');
     const commit = req.commit ?? null;
-    const { release } = await commitRelease(ctx, app, {
+    const { release } = await launchRelease(ctx, app, {
       description: `Deploy ${(commit ?? result.slug.id).slice(0, 7)}`,
       slugId: result.slug.id,
       slugSize: result.slug.size,
       commit,
       config: app.config,
       processTypes: result.processTypes,
-    });
+    }, log);
     log(`       Released v${release.version}`);
     log(`       ${appUrl(ctx, appName)} deployed to Slipway`);
     return release;

@@ -1,11 +1,18 @@
 /**
  * Releases: immutable, numbered per app from v1, one per deploy, config change and rollback.
- * `commitRelease` is the one place a release is written: the release and the app's pointer to it
- * go in one LevelDB batch, so after a crash the versions are contiguous and the last is complete.
+ * `launchRelease` is the one way a release is made:
+ *   1. the release is written `pending` and its number taken (one batch with the app record);
+ *   2. the release phase runs, if the Procfile has `release`;
+ *   3. the release becomes `succeeded` and current (one batch), or `failed`, never current;
+ *   4. the dynos move to it (web preboot).
+ * A crash between 1 and 3 leaves a `pending` release that the next start marks `failed`, so the
+ * versions stay contiguous and the current one is always complete.
  */
+import { join } from 'node:path';
 import type { Release, ReleaseInfo } from '../api/schemas';
 import type { PlatformContext } from '../context';
-import { invalid, notFound } from '../errors';
+import type { ReleaseSpec } from '../dynos';
+import { PlatformError, invalid, notFound } from '../errors';
 import { appKey, getOptional, listPrefix, releaseKey, releasePrefix, type AppRecord, type ReleaseRecord } from '../store/db';
 import { nextFormation } from './formation';
 
@@ -45,24 +52,72 @@ export async function getRelease(ctx: PlatformContext, app: AppRecord, version: 
   return rec;
 }
 
+/** The app's current release record, or null before the first deploy. */
+export async function currentRelease(ctx: PlatformContext, app: AppRecord): Promise<ReleaseRecord | null> {
+  return app.currentRelease === null ? null : getRelease(ctx, app, app.currentRelease);
+}
+
+export function releaseSpec(ctx: PlatformContext, rec: ReleaseRecord): ReleaseSpec {
+  return {
+    app: rec.app,
+    version: rec.version,
+    slugPath: join(ctx.paths.slugs, `${rec.slugId}.tar.gz`),
+    config: rec.config,
+    processTypes: rec.processTypes,
+    commit: rec.commit,
+  };
+}
+
 export type ReleaseDraft = Pick<ReleaseRecord, 'description' | 'slugId' | 'slugSize' | 'commit' | 'config' | 'processTypes'>;
 
 /**
- * Writes the next release as current. Until dynos exist, "Launching" is recording the release
- * as current. Must run under the app's lock; `app` is the record read under that lock.
+ * Makes the next release and launches it (see the top of this file). Must run under the app's
+ * lock; `app` is the record read under that lock. `log` receives the release phase's progress
+ * (the deploy streams it with the build output). A failed release phase throws
+ * `release_failed` after recording the release as failed.
  */
-export async function commitRelease(ctx: PlatformContext, app: AppRecord, draft: ReleaseDraft): Promise<{ app: AppRecord; release: ReleaseRecord }> {
+export async function launchRelease(
+  ctx: PlatformContext,
+  app: AppRecord,
+  draft: ReleaseDraft,
+  log: (line: string) => void = () => undefined,
+): Promise<{ app: AppRecord; release: ReleaseRecord }> {
   const version = app.lastVersion + 1;
-  const release: ReleaseRecord = {
-    app: app.name,
-    version,
-    status: 'succeeded',
-    createdAt: new Date().toISOString(),
-    ...draft,
-  };
+  let release: ReleaseRecord = { app: app.name, version, status: 'pending', createdAt: new Date().toISOString(), ...draft };
+  const reserved: AppRecord = { ...app, lastVersion: version };
+  await ctx.db.batch([
+    { type: 'put', key: releaseKey(app.name, version), value: release },
+    { type: 'put', key: appKey(app.name), value: reserved },
+  ]);
+  ctx.logs.append(app.name, 'api', 'api', `${draft.description}`);
+
+  if (draft.processTypes.release) {
+    log('-----> Running release command...');
+    const stop = ctx.logs.follow(app.name, { dyno: 'release', source: 'app' }, {
+      write: (line) => (log(`       ${line.message}`), true),
+      onDrain: () => undefined,
+    });
+    let result;
+    try {
+      result = await ctx.dynos.runReleasePhase(releaseSpec(ctx, release));
+    } finally {
+      await ctx.logs.flush();
+      stop();
+    }
+    if (!result.ok) {
+      release = { ...release, status: 'failed' };
+      await ctx.db.put(releaseKey(app.name, version), release);
+      const why = result.timedOut ? `timed out after ${ctx.settings.releasePhaseTimeoutS} s` : `exited with status ${result.code}`;
+      ctx.logs.append(app.name, 'api', 'api', `Release v${version} failed: the release command ${why}`);
+      ctx.events.emit('releases', app.name);
+      const stays = app.currentRelease === null ? 'nothing was released' : `v${app.currentRelease} stays current`;
+      throw new PlatformError('release_failed', `the release command (${draft.processTypes.release}) ${why}; v${version} is marked failed and ${stays}. See: slipway logs --ps release -a ${app.name}`, 422);
+    }
+  }
+
+  release = { ...release, status: 'succeeded' };
   const next: AppRecord = {
-    ...app,
-    lastVersion: version,
+    ...reserved,
     currentRelease: version,
     config: draft.config,
     processTypes: draft.processTypes,
@@ -72,13 +127,22 @@ export async function commitRelease(ctx: PlatformContext, app: AppRecord, draft:
     { type: 'put', key: releaseKey(app.name, version), value: release },
     { type: 'put', key: appKey(app.name), value: next },
   ]);
-  ctx.logs.append(app.name, 'api', 'api', release.description);
   ctx.logs.append(app.name, 'api', 'api', `Release v${version} created`);
   ctx.events.emit('releases', app.name);
+  await ctx.dynos.apply(releaseSpec(ctx, release), next.formation);
   return { app: next, release };
 }
 
-/** The app's current release record, or null before the first deploy. */
-export async function currentRelease(ctx: PlatformContext, app: AppRecord): Promise<ReleaseRecord | null> {
-  return app.currentRelease === null ? null : getRelease(ctx, app, app.currentRelease);
+/** At start-up: a release left `pending` by a crash never went live; it is marked failed. */
+export async function failPendingReleases(ctx: PlatformContext): Promise<number> {
+  let n = 0;
+  for await (const [key, value] of ctx.db.iterator({ gte: 'rel!', lt: 'rel!\xff' })) {
+    const rec = value as ReleaseRecord;
+    if (rec.status === 'pending') {
+      await ctx.db.put(key, { ...rec, status: 'failed' });
+      ctx.logs.append(rec.app, 'api', 'api', `Release v${rec.version} failed: the platform stopped while it was being released`);
+      n++;
+    }
+  }
+  return n;
 }

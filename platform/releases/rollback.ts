@@ -3,7 +3,7 @@ import type { RollbackResult } from '../api/schemas';
 import { getApp } from '../apps/apps';
 import type { PlatformContext } from '../context';
 import { invalid } from '../errors';
-import { commitRelease, currentRelease, getRelease, toApiRelease } from './releases';
+import { launchRelease, currentRelease, getRelease, toApiRelease } from './releases';
 
 export async function rollback(ctx: PlatformContext, appName: string, version?: number): Promise<RollbackResult> {
   await getApp(ctx, appName);
@@ -19,7 +19,7 @@ export async function rollback(ctx: PlatformContext, appName: string, version?: 
     if (target.status === 'failed') {
       throw invalid('release_failed', `v${targetVersion} failed and never went live; pick a release that succeeded (slipway releases -a ${appName})`);
     }
-    const { app: next, release } = await commitRelease(ctx, app, {
+    const { app: next, release } = await launchRelease(ctx, app, {
       description: `Rollback to v${targetVersion}`,
       slugId: target.slugId,
       slugSize: target.slugSize,

@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { SlipwayClient } from '../../platform/client';
 import { pidAlive, readPlatformFile } from '../../platform/platform-file';
 import { ROOT, tempDir } from './tmp';
 
@@ -21,6 +23,9 @@ export interface CliHome {
   home: string;
   run(args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult>;
   json<T>(args: string[], opts?: { cwd?: string }): Promise<T>;
+  /** A typed client for the platform this home's CLI started (after a first command). */
+  client(): SlipwayClient;
+  routerUrl(): string;
 }
 
 export function cliHome(t: TestContext, settings: Record<string, unknown> = {}): CliHome {
@@ -45,9 +50,16 @@ export function cliHome(t: TestContext, settings: Record<string, unknown> = {}):
       child.on('error', reject);
       child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
+  const info = () => {
+    const i = readPlatformFile(join(home, 'platform.json'));
+    if (!i) throw new Error('no platform is running for this home yet');
+    return i;
+  };
   return {
     home,
     run,
+    client: () => new SlipwayClient({ url: info().url, token: readFileSync(join(home, 'token'), 'utf8').trim() }),
+    routerUrl: () => info().routerUrl,
     async json<T>(args: string[], opts: { cwd?: string } = {}) {
       const r = await run([...args, '--json'], opts);
       if (r.code !== 0) throw new Error(`slipway ${args.join(' ')} exited ${r.code}: ${r.stdout}${r.stderr}`);

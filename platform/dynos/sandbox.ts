@@ -1,0 +1,131 @@
+/**
+ * How a dyno's command is started: plain (`/bin/sh -c COMMAND` in its own session, cwd the
+ * dyno's copy of the slug) or, where bubblewrap works, inside a sandbox:
+ *
+ *   bwrap --ro-bind /usr /usr --symlink usr/bin /bin …   every entry of the host's / read-only
+ *                                                        (except /proc, /dev, /tmp, /app)
+ *         --dev /dev --proc /proc --tmpfs /tmp           fresh /dev and /proc, a private /tmp
+ *         --bind DYNODIR /app --remount-ro /             the dyno's copy at /app, the rest read-only
+ *         --chdir /app --unshare-pid --unshare-ipc
+ *         --die-with-parent                              dies with the platform, even on kill -9
+ *         --new-session --as-pid-1                       its own process group; /bin/sh is pid 1
+ *         --cap-drop ALL                                 (when allowed) no capabilities, even as root
+ *         --json-status-fd 3                             reports the sandbox's host pid
+ *         /bin/sh -c COMMAND
+ *
+ * The host's / is bound entry by entry rather than with `--ro-bind / /` so that bwrap can
+ * create /app (a read-only / has no room for a new mount point). Networking is shared: dynos
+ * listen on loopback ports.
+ *
+ * Signals: `--new-session` makes the command its own process group, apart from bwrap itself,
+ * so that a SIGTERM to that group reaches the app but not bwrap (which would die of it and
+ * take the sandbox down with SIGKILL). `--as-pid-1` makes the shell itself pid 1, instead of
+ * bwrap's init, which exits as soon as the shell does and so kills the app with SIGKILL in
+ * the middle of its graceful shutdown (the shell dies of SIGTERM at once). A pid 1 receives
+ * no SIGTERM it has no handler for, so the stop sequence stops it with SIGSTOP instead (it
+ * starts nothing more, as if it had died) and kills it once the rest of its group has ended
+ * (dyno.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface DynoLaunch {
+  file: string;
+  args: string[];
+  /** The command's working directory on the host. */
+  cwd: string;
+  /** HOME as the command sees it. */
+  home: string;
+  /** fd 3 carries bwrap's JSON status (`{"child-pid": N}`). */
+  statusFd: boolean;
+}
+
+export interface Launcher {
+  readonly sandboxed: boolean;
+  launch(dir: string, command: string): DynoLaunch;
+}
+
+export const SHELL = '/bin/sh';
+const SKIP_ROOT_ENTRIES = new Set(['proc', 'dev', 'tmp', 'app']);
+
+export const plainLauncher: Launcher = {
+  sandboxed: false,
+  launch: (dir, command) => ({ file: SHELL, args: ['-c', command], cwd: dir, home: dir, statusFd: false }),
+};
+
+/** bwrap arguments that show the host's root read-only, one top-level entry at a time. */
+export function hostRootArgs(root = '/'): string[] {
+  const args: string[] = [];
+  for (const name of readdirSync(root).sort()) {
+    if (SKIP_ROOT_ENTRIES.has(name)) continue;
+    const path = join(root, name);
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(path).isSymbolicLink();
+    } catch {
+      continue;
+    }
+    if (isLink) args.push('--symlink', readlinkSync(path), path);
+    else args.push('--ro-bind', path, path);
+  }
+  return args;
+}
+
+export function bwrapLauncher(bwrap: string, rootArgs: readonly string[], dropCaps: boolean): Launcher {
+  return {
+    sandboxed: true,
+    launch: (dir, command) => ({
+      file: bwrap,
+      args: [
+        ...rootArgs,
+        '--dev', '/dev',
+        '--proc', '/proc',
+        '--tmpfs', '/tmp',
+        '--bind', dir, '/app',
+        '--remount-ro', '/',
+        '--chdir', '/app',
+        '--unshare-pid',
+        '--unshare-ipc',
+        '--die-with-parent',
+        '--new-session',
+        '--as-pid-1',
+        ...(dropCaps ? ['--cap-drop', 'ALL'] : []),
+        '--json-status-fd', '3',
+        SHELL, '-c', command,
+      ],
+      cwd: dir,
+      home: '/app',
+      statusFd: true,
+    }),
+  };
+}
+
+/**
+ * bubblewrap, when it is installed and a probe sandbox of the dynos' shape runs here (with
+ * capabilities dropped if bwrap allows it); otherwise null. Synchronous, once per manager
+ * (about 20 ms).
+ */
+export function detectSandbox(bwrap = 'bwrap'): Launcher | null {
+  if (process.platform !== 'linux') return null;
+  let rootArgs: string[];
+  try {
+    rootArgs = hostRootArgs();
+  } catch {
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-sandbox-probe-'));
+  try {
+    for (const dropCaps of [true, false]) {
+      const launcher = bwrapLauncher(bwrap, rootArgs, dropCaps);
+      const l = launcher.launch(dir, ': > /app/probe && test ! -w /usr');
+      const args = l.args.filter((a, i, all) => !(a === '--json-status-fd' || all[i - 1] === '--json-status-fd'));
+      const r = spawnSync(l.file, args, { cwd: dir, stdio: 'ignore', timeout: 10_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      if (r.status === 0 && existsSync(join(dir, 'probe'))) return launcher;
+    }
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
