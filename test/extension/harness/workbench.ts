@@ -1,0 +1,97 @@
+/**
+ * The workbench in Debian's Chromium, driven by playwright-core: launch, the automation hooks
+ * the workbench calls (`codeAutomationExit`, `codeAutomationLog`), and the few gestures the UI
+ * scenario needs (a command from F1, a tree row, a context menu, a dialog button).
+ */
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { format } from 'node:util';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { RunDirs } from './code-server';
+
+export const CHROMIUM = process.env.SLIPWAY_TEST_CHROMIUM ?? '/usr/bin/chromium';
+
+export interface Workbench {
+  context: BrowserContext;
+  page: Page;
+  /** Console lines of the page and of the extension host (through codeAutomationLog). */
+  console: string[];
+  /** Resolves with the code the workbench passes to codeAutomationExit (after an extension test run). */
+  exited: Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function launchWorkbench(dirs: RunDirs, opts: { echoExtensionHost?: boolean } = {}): Promise<Workbench> {
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(dirs.root, 'chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 900 },
+    env: { ...process.env, HOME: dirs.home, XDG_CONFIG_HOME: join(dirs.home, '.config'), XDG_CACHE_HOME: join(dirs.home, '.cache') },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const lines: string[] = [];
+  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
+  await page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => {
+    const line = format(...(Array.isArray(args) ? (args as unknown[]) : [args]));
+    lines.push(`exthost ${type}: ${line}`);
+    if (opts.echoExtensionHost && !/^(Resolv|Creating a socket|\[Service Worker\]|Updating additional|Ignoring fetching additional|ChatSessionStore)/.test(line)) {
+      console.log(`[exthost] ${line}`);
+    }
+  });
+  return { context, page, console: lines, exited, close: () => context.close() };
+}
+
+export async function openWorkbench(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 90000 });
+}
+
+/** Runs a command from the palette by its full title ("Slipway: Deploy…"). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+}
+
+/** A row of the side bar's tree whose label is exactly `label`. */
+export function treeRow(page: Page, label: string): Locator {
+  return page
+    .locator('.part.sidebar .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+}
+
+/** Picks `label` from an open quick pick or answers an input box. */
+export async function quickPick(page: Page, label: string): Promise<void> {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ timeout: 15000 });
+  await row.click();
+}
+
+export async function answerInput(page: Page, value: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  await input.fill(value);
+  await page.keyboard.press('Enter');
+}
+
+/** Right-clicks `row` and chooses `item` from its context menu. */
+export async function contextMenu(page: Page, row: Locator, item: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const entry = page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first();
+  await entry.waitFor({ timeout: 15000 });
+  await entry.click();
+}
+
+/** A notification toast whose message contains `text`. */
+export function toast(page: Page, text: string | RegExp): Locator {
+  return page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
+}
