@@ -21,6 +21,7 @@ import { collectSlugGarbage } from './store/slug-gc';
 import { ensureToken } from './token';
 import { guard } from './api/security';
 import { registerDynoRoutes, registerRoutes, registerStreamRoutes } from './api/routes';
+import { registerGitRoutes } from './git/routes';
 import { VERSION } from './version';
 
 export interface BuildOptions {
@@ -107,6 +108,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   registerRoutes(fastify, ctx, { onStop: opts.onStop, urls });
   registerStreamRoutes(fastify, ctx);
   registerDynoRoutes(fastify, ctx);
+  registerGitRoutes(fastify, ctx);
 
   let closed: Promise<void> | null = null;
   const close = () =>

@@ -16,9 +16,10 @@ import { logsCommands } from './cli/commands/logs';
 import { psCommands } from './cli/commands/ps';
 import { platformCommands } from './cli/commands/platform';
 import { releaseCommands } from './cli/commands/releases';
+import { gitCommands } from './cli/commands/git';
 import { VERSION } from './version';
 
-const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands];
+const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands, ...gitCommands];
 const COMMON: OptionSpec = {
   app: { type: 'string', short: 'a' },
   json: { type: 'boolean' },
@@ -26,13 +27,14 @@ const COMMON: OptionSpec = {
 };
 
 function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  const listed = COMMANDS.filter((c) => !c.hidden);
+  const width = Math.max(...listed.map((c) => c.usage.length));
   return [
     `slipway ${VERSION}: a local Heroku`,
     '',
     'Usage: slipway COMMAND [ARGS] [-a APP] [--json]',
     '',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...listed.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
     '',
     'The app: -a NAME, else $SLIPWAY_APP, else the git remote "slipway". State: $SLIPWAY_HOME (default ~/.slipway).',
   ].join('\n');

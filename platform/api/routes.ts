@@ -90,14 +90,22 @@ export function registerRoutes(fastify: FastifyInstance, ctx: PlatformContext, h
     await checkDeploy(ctx, name, req.body);
     const out = new PassThrough();
     const send = (event: S.DeployEvent) => out.write(JSON.stringify(event) + '\n');
-    deploy(ctx, name, req.body, (line) => send({ type: 'output', line }))
+    // A deploy whose caller went away (Ctrl-C, a git push whose platform is stopping) is
+    // cancelled before it releases: a rejected push must never leave a release behind.
+    const cancel = new AbortController();
+    let finished = false;
+    req.raw.socket.once('close', () => finished || cancel.abort());
+    deploy(ctx, name, req.body, (line) => send({ type: 'output', line }), cancel.signal)
       .then(async (release) => send({ type: 'release', release: toApiRelease(await getApp(ctx, name), release) }))
       .catch((err: unknown) => {
         const known = err instanceof PlatformError;
         if (!known) req.log.error(err);
         send({ type: 'error', error: { code: known ? err.code : 'internal', message: known ? err.message : 'the deploy failed inside the platform; see its log' } });
       })
-      .finally(() => out.end());
+      .finally(() => {
+        finished = true;
+        out.end();
+      });
     return reply.code(200).type('application/x-ndjson').send(out);
   });
 }

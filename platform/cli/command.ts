@@ -20,6 +20,8 @@ export interface Command {
   usage: string;
   summary: string;
   options?: OptionSpec;
+  /** Not listed in `slipway help` (programs run it, people do not). */
+  hidden?: boolean;
   /** Extra positionals allowed (min, max). */
   args?: [number, number];
   run(inv: Invocation): Promise<number | void>;

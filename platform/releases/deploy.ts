@@ -10,6 +10,7 @@ import type { PlatformContext } from '../context';
 import { PlatformError, invalid } from '../errors';
 import { appWorkDir } from '../home';
 import type { ReleaseRecord } from '../store/db';
+import { collectSlugGarbage } from '../store/slug-gc';
 import { launchRelease } from './releases';
 
 export interface DeployRequest {
@@ -58,6 +59,10 @@ export async function deploy(
     } catch (err) {
       if (err instanceof BuildError) throw new PlatformError(err.code, err.message, 422);
       throw err;
+    }
+    if (signal?.aborted) {
+      await collectSlugGarbage(ctx, [result.slug.id]);
+      throw new PlatformError('deploy_cancelled', 'the deploy was cancelled before its release (its caller went away); nothing was released', 409);
     }
     log('-----> Launching...');
     const commit = req.commit ?? null;

@@ -190,3 +190,26 @@ void test('kill -9 in the middle of a deploy: releases stay contiguous, the last
   assert.deepEqual(after.map((r) => r.version), [3, 2, 1]);
   assert.deepEqual(await cli.json(['releases:info', 'v3', '-a', 'crashy']).then((r) => (r as ReleaseInfo).config), { X: '1' });
 });
+
+void test('a deploy whose caller goes away before the release is cancelled: no release, no slug left', async (t) => {
+  const cli = cliHome(t);
+  const dir = fixtureCopy(t, 'static-site');
+  execFileSync(process.execPath, [join(ROOT, 'test', 'fixtures', 'make-tree.js'), join(dir, 'big'), '--files', '3000', '--mb', '60'], { stdio: 'ignore' });
+  await cli.run(['apps:create', 'quitter']);
+  assert.equal((await cli.run(['deploy', fixtureCopy(t, 'static-site'), '-a', 'quitter'])).code, 0);
+  const child = spawn(process.execPath, [CLI, 'deploy', dir, '-a', 'quitter'], { env: { ...process.env, SLIPWAY_HOME: cli.home }, stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('Compressing')) resolve();
+    });
+    child.on('close', () => reject(new Error(`deploy ended before compression: ${err}`)));
+  });
+  child.kill('SIGKILL');
+  // config:set waits for the app's lock, so it runs once the cancelled deploy has given up.
+  assert.equal((await cli.run(['config:set', 'AFTER=1', '-a', 'quitter'])).code, 0);
+  const releases = await cli.json<Release[]>(['releases', '-a', 'quitter']);
+  assert.deepEqual(releases.map((r) => r.description.replace(/[0-9a-f]{7}$/, 'SHA')), ['Set AFTER config vars', 'Deploy SHA']);
+  assert.deepEqual(readdirSync(join(cli.home, 'slugs')), [`${releases[1].slug.id}.tar.gz`]);
+});
