@@ -1,0 +1,213 @@
+/**
+ * The router: one HTTP port for every app. `http://APP.localhost:PORT/` is routed by Host,
+ * round-robin over the app's `up` web dynos (PLATFORM.md, Router). HTTP goes through undici (a
+ * keep-alive connection pool per dyno, streaming both ways, see http-exchange.ts); WebSocket
+ * upgrades through http-proxy-3 (websocket.ts). The router's own answers are Heroku's: 503 with
+ * H10, H12, H13, H14 or H80, and a 404 page for a host that names no app.
+ *
+ * The platform owns the state: `resolve(app)` is called once per request (and once more when a
+ * dyno refuses the connection), synchronously, and `log` receives one line per request.
+ */
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Agent } from 'undici';
+import { hostName } from '../api/security';
+import { sendError, sendNoSuchApp, writeError, writeNoSuchApp, type RouterErrorCode } from './error-page';
+import { forwardedRequest, forwardUpgradeHeaders } from './forwarded-headers';
+import { HttpExchange, type ExchangeContext } from './http-exchange';
+import { logLine, type RequestFacts } from './log-line';
+import { WebSocketPassage } from './websocket';
+
+/** A web dyno that is `up`, listening on 127.0.0.1:port. */
+export interface RouteTarget {
+  dyno: string;
+  port: number;
+}
+
+export interface AppRoute {
+  maintenance: boolean;
+  targets: RouteTarget[];
+  /** Some web dyno of the app is crashed. */
+  crashed: boolean;
+}
+
+export interface RouterOptions {
+  /** null: no such app. Synchronous: the platform keeps routes in memory. */
+  resolve(app: string): AppRoute | null;
+  /** One router line per request, without the timestamp and source prefix. Keep it cheap. */
+  log(app: string, message: string): void;
+  /** H12: how long a dyno has to start answering (30 s by default; a setting). */
+  timeoutMs(): number;
+}
+
+export interface Router {
+  server: Server;
+  /** Binds 127.0.0.1 only; resolves with the bound port (0 picks a free one). */
+  listen(port: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+const APP_HOST = /^([a-z][a-z0-9-]{1,29})\.localhost\.?$/;
+
+/** `demo.localhost:5100` → `demo`; null when the host is not an app host. */
+export function appFromHost(host: string | undefined): string | null {
+  if (!host) return null;
+  const m = APP_HOST.exec(hostName(host));
+  return m ? m[1] : null;
+}
+
+interface HostInfo {
+  app: string;
+  /** The host name without the port, for the log line. */
+  name: string;
+}
+
+/** Host header → app, remembered: a handful of distinct values arrive over and over. */
+class HostCache {
+  private readonly known = new Map<string, HostInfo | null>();
+
+  lookup(host: string | undefined): HostInfo | null {
+    if (host === undefined) return null;
+    let info = this.known.get(host);
+    if (info === undefined) {
+      const name = hostName(host);
+      const m = APP_HOST.exec(name);
+      info = m ? { app: m[1], name: name.endsWith('.') ? name.slice(0, -1) : name } : null;
+      if (this.known.size >= 1024) this.known.clear();
+      this.known.set(host, info);
+    }
+    return info;
+  }
+}
+
+/** Why a route cannot take a request now, or null when it has an up web dyno. */
+function unavailable(route: AppRoute): RouterErrorCode | null {
+  if (route.maintenance) return 'H80';
+  if (route.targets.length === 0) return route.crashed ? 'H10' : 'H14';
+  return null;
+}
+
+export function createRouter(opts: RouterOptions): Router {
+  // Pools per dyno origin; an origin whose connections are all gone is dropped by the agent.
+  const agent = new Agent({ bodyTimeout: 0, keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
+  const next = new Map<string, number>();
+  const origins = new Map<number, string>();
+  const hosts = new HostCache();
+
+  const log = (app: string, line: string): void => {
+    try {
+      opts.log(app, line);
+    } catch {
+      // A failing log sink must not break routing.
+    }
+  };
+
+  const ctx: ExchangeContext = {
+    dispatcher: agent,
+    resolve: (app) => opts.resolve(app),
+    pick(app, targets, exceptPort) {
+      const n = next.get(app) ?? 0;
+      let target = targets[n % targets.length];
+      let used = 1;
+      if (exceptPort !== undefined && target.port === exceptPort && targets.length > 1) {
+        target = targets[(n + 1) % targets.length];
+        used = 2;
+      }
+      next.set(app, (n + used) % targets.length);
+      return target;
+    },
+    origin(port) {
+      let o = origins.get(port);
+      if (o === undefined) {
+        o = `http://127.0.0.1:${port}`;
+        if (origins.size >= 4096) origins.clear();
+        origins.set(port, o);
+      }
+      return o;
+    },
+    log,
+    timeoutMs: () => opts.timeoutMs(),
+  };
+  const websockets = new WebSocketPassage(ctx);
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      const forwarded = forwardedRequest(req);
+      const host = hosts.lookup(forwarded.host);
+      const route = host && opts.resolve(host.app);
+      if (!host || !route) return sendNoSuchApp(res);
+      const facts: RequestFacts = { method: req.method ?? 'GET', path: req.url ?? '/', host: host.name, requestId: forwarded.requestId, fwd: forwarded.fwd };
+      const code = unavailable(route);
+      if (code) {
+        log(host.app, logLine(facts, code, null, 0, 0, 503, sendError(res, code)));
+        return;
+      }
+      new HttpExchange(ctx, host.app, req, res, forwarded, facts).start(ctx.pick(host.app, route.targets));
+    } catch {
+      // A bug or a failing resolve(): answer, never crash the platform.
+      if (!res.headersSent) sendError(res, 'H13');
+      else res.destroy();
+    }
+  }
+
+  function onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket') return plainAnswer(req, socket);
+    try {
+      const host = hosts.lookup(req.headers.host);
+      const route = host && opts.resolve(host.app);
+      if (!host || !route) return writeNoSuchApp(socket);
+      const { requestId, fwd } = forwardUpgradeHeaders(req);
+      const facts: RequestFacts = { method: req.method ?? 'GET', path: req.url ?? '/', host: host.name, requestId, fwd };
+      const code = unavailable(route);
+      if (code) {
+        log(host.app, logLine(facts, code, null, 0, 0, 503, writeError(socket, code)));
+        return;
+      }
+      websockets.forward(req, socket, head, host.app, facts, ctx.pick(host.app, route.targets));
+    } catch {
+      socket.destroy();
+    }
+  }
+
+  /**
+   * Another upgrade (`curl --http2` asks for h2c): the router speaks HTTP/1.1 only, so the request
+   * is answered as a plain one, on a connection that closes after the answer.
+   */
+  function plainAnswer(req: IncomingMessage, socket: Socket): void {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once('finish', () => {
+      res.detachSocket(socket);
+      socket.destroySoon();
+    });
+    onRequest(req, res);
+  }
+
+  // No overall request deadline: uploads and answers may stream for as long as they need.
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, onRequest);
+  server.on('upgrade', onUpgrade);
+  // Past listen(), an 'error' (EMFILE on accept, say) must not take the platform down.
+  server.on('error', () => undefined);
+
+  return {
+    server,
+    listen(port: number): Promise<number> {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error): void => reject(err);
+        server.once('error', onError);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', onError);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    },
+    async close(): Promise<void> {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      websockets.closeAll();
+      await Promise.all([closed, agent.destroy()]);
+    },
+  };
+}
