@@ -1,0 +1,229 @@
+/**
+ * Builds a slug from an app folder (docs PLATFORM.md "Slugs", "Build output"):
+ *
+ * 1. Validate: the source is a directory, the Procfile (if any) has no errors.
+ * 2. Detect the build step: node (package.json) or plain.
+ * 3. When the step has a program to run (npm: the app has a lockfile, dependencies or an
+ *    install script), sync the source minus `.slugignore` and `.git` into the app's build dir
+ *    in the work dir, incrementally (build-dir-sync.ts), compressing the chunks the sync
+ *    changed while it goes; then run it there (node-step.ts), with a per-app dependency cache.
+ *    When nothing would run (a plain app, or a node app with nothing to install), no program
+ *    could see a build dir, so none is written: the slug is made from the source tree
+ *    directly. The tar is the same either way, byte for byte (same entries, same contents,
+ *    same plan); only the copy is saved (for 20,000 files, most of a cold build's I/O).
+ * 4. Discover process types.
+ * 5. Compress into a deterministic .tar.gz of concatenated gzip members (chunk-plan.ts),
+ *    reusing every member whose chunk is unchanged (chunk-cache.ts), hashing as it is
+ *    written; refuse above the hard limit (no file left), warn above the soft one.
+ *
+ * Work dir layout (per app, kept across builds and restarts): `build/` the build dir,
+ * `build-manifest.json` what the sync copied, `chunks/` compressed members, `npm-cache/`,
+ * `install-stamp.json`. Builds that share a work dir run one after the other.
+ */
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chunkKey, planChunks } from '../slugs/chunk-plan';
+import { ChunkCache } from '../slugs/chunk-cache';
+import { compressChunk } from '../slugs/chunk-render';
+import { topContributors, type Contributor } from '../slugs/contributors';
+import { streamMembers } from '../slugs/member-stream';
+import { classify, formatSize, type SlugClass } from '../slugs/size';
+import { SlugFileWriter } from '../slugs/slug-file';
+import { readSlugignoreFile } from '../slugs/slugignore-file';
+import { TimeSlice } from '../slugs/time-slice';
+import { walkTree } from '../slugs/tree';
+import { BuildError } from './build-error';
+import { BuildLog } from './build-log';
+import { syncBuildDir } from './build-dir-sync';
+import {
+  checkEngines,
+  findNodeTools,
+  installDependencies,
+  needsInstall,
+  parsePackageJson,
+  reportNothingToInstall,
+  type PackageJson,
+} from './node-step';
+import { discoverProcessTypes, readProcfile } from './process-types';
+
+export { BuildError } from './build-error';
+
+export interface BuildOptions {
+  app: string;
+  sourceDir: string;
+  /** per-app persistent dir the build may use (build dir, npm cache, chunk cache); survives restarts */
+  workDir: string;
+  /** where finished slugs live: SLUGSDIR/<sha256>.tar.gz */
+  slugsDir: string;
+  /** the app's config vars (visible to the build step) */
+  env: Record<string, string>;
+  softLimitBytes: number;
+  hardLimitBytes: number;
+  /** build output lines, without "-----> Launching..." (the caller prints that) */
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  /** id = sha256 hex of the .tar.gz bytes; the file is SLUGSDIR/<id>.tar.gz */
+  slug: { id: string; size: number; path: string };
+  /** from the Procfile, else the build step's defaults */
+  processTypes: Record<string, string>;
+  /** 'node' | 'plain' */
+  buildpack: string;
+  class: SlugClass;
+  top: { path: string; bytes: number }[];
+  warnings: string[];
+}
+
+/** Members compressing while the sync copies (bounds memory, keeps the threadpool busy). */
+const WARM_AHEAD = 8;
+
+const queues = new Map<string, Promise<unknown>>();
+
+export async function buildSlug(opts: BuildOptions): Promise<BuildResult> {
+  const key = resolve(opts.workDir);
+  const before = queues.get(key) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(() => build(opts));
+  queues.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (queues.get(key) === mine) queues.delete(key);
+  }
+}
+
+async function build(opts: BuildOptions): Promise<BuildResult> {
+  const log = new BuildLog(opts.log);
+  const slice = new TimeSlice(opts.signal);
+  const workDir = resolve(opts.workDir);
+  const sourceDir = resolve(opts.sourceDir);
+  const buildDir = join(workDir, 'build');
+  let cache: ChunkCache | undefined;
+  let writer: SlugFileWriter | undefined;
+  try {
+    opts.signal?.throwIfAborted();
+    let isDir = false;
+    try {
+      isDir = statSync(sourceDir).isDirectory();
+    } catch {
+      // reported below
+    }
+    if (!isDir) throw new BuildError('source_missing', `${opts.sourceDir}: no such directory; give the folder of the app to deploy`);
+
+    const { slugignore, warnings: slugignoreWarnings } = readSlugignoreFile(sourceDir);
+    const procfile = readProcfile(sourceDir, slugignore);
+
+    log.step('Building on the Slipway stack');
+    for (const w of slugignoreWarnings) log.warn(w);
+    const source = await walkTree(sourceDir, { ignore: slugignore, exclude: [workDir, opts.slugsDir], slice });
+    for (const p of source.skipped) log.warn(`${p} is not a file, directory or link (a socket, FIFO or device): left out of the slug`);
+    const sourceFiles = new Set(source.entries.filter((e) => e.kind !== 'dir').map((e) => e.path));
+
+    let pkg: PackageJson | undefined;
+    if (sourceFiles.has('package.json')) pkg = parsePackageJson(readFileSync(join(sourceDir, 'package.json'), 'utf8'));
+    log.step(pkg ? 'Node.js app detected' : 'Plain app detected');
+    const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+    const tools = pkg ? findNodeTools(env) : undefined;
+
+    mkdirSync(workDir, { recursive: true });
+    cache = new ChunkCache(join(workDir, 'chunks'));
+    const chunks = cache;
+    let root = sourceDir;
+    if (pkg && tools) {
+      await checkEngines(pkg, tools, log);
+      if (needsInstall(pkg, (f) => sourceFiles.has(f))) {
+        await syncBuildDir({
+          sourceDir,
+          buildDir,
+          manifestPath: join(workDir, 'build-manifest.json'),
+          entries: source.entries,
+          slice,
+          onChangedChunk: async (chunk, contents) => {
+            // compress what the sync changed while it goes on (and while npm runs)
+            const key = chunkKey(chunk);
+            if (chunks.has(key)) return;
+            await chunks.settleTo(WARM_AHEAD - 1);
+            void chunks.put(key, compressChunk(chunk, buildDir, contents));
+          },
+        });
+        await installDependencies({ buildDir, workDir, tools, env, log, signal: opts.signal });
+        root = buildDir;
+      } else {
+        reportNothingToInstall(log);
+      }
+    }
+
+    const processTypes = discoverProcessTypes(procfile, pkg, log);
+
+    log.step('Compressing...');
+    let entries = source.entries;
+    if (root === buildDir) {
+      const built = await walkTree(buildDir, { slice });
+      for (const p of built.skipped) log.warn(`${p} (made by the build step) is not a file, directory or link: left out of the slug`);
+      entries = built.entries;
+    }
+    const out = new SlugFileWriter(opts.slugsDir);
+    writer = out;
+    let total = 0;
+    const members = await streamMembers(planChunks(entries), {
+      root,
+      cache: chunks,
+      slice,
+      signal: opts.signal,
+      sink: (member) => {
+        total += member.length;
+        if (total > opts.hardLimitBytes) out.abandon();
+        else out.write(member);
+      },
+    });
+    const top = topContributors(members.contributions);
+    if (members.bytes > opts.hardLimitBytes) {
+      throw new BuildError(
+        'slug_too_large',
+        `Compiled slug size: ${formatSize(members.bytes)} is too large (max is ${formatSize(opts.hardLimitBytes)}). ` +
+          `Largest contributors: ${describe(top)}. Add what the app does not need at run time to .slugignore, or raise the limit (slugHardLimitMiB)`,
+      );
+    }
+    const slug = out.finish();
+    await chunks.quiesce();
+    chunks.prune(members.keys);
+    if (root === sourceDir) dropBuildDir(workDir);
+
+    log.step(`Compiled slug size is ${formatSize(slug.size)}`);
+    if (slug.size > opts.softLimitBytes) {
+      log.warn(
+        [
+          `Warning: the slug (${formatSize(slug.size)}) is above the soft limit (${formatSize(opts.softLimitBytes)}): deploys and dyno starts get slower.`,
+          'Largest contributors (add what the app does not need at run time to .slugignore):',
+          ...top.map((c) => `  ${formatSize(c.bytes).padStart(6)}  ${c.path}`),
+        ].join('\n'),
+      );
+    }
+    return { slug, processTypes, buildpack: pkg ? 'node' : 'plain', class: classify(slug.size), top, warnings: log.warnings };
+  } catch (err) {
+    writer?.abandon();
+    await cache?.quiesce();
+    throw asBuildError(err, opts.signal);
+  }
+}
+
+/** A build dir left from when the app had a build step to run is no longer of use. */
+function dropBuildDir(workDir: string): void {
+  for (const name of ['build', 'build-manifest.json', 'install-stamp.json']) rmSync(join(workDir, name), { recursive: true, force: true });
+}
+
+function describe(top: Contributor[]): string {
+  return top.length === 0 ? 'none' : top.map((c) => `${c.path} ${formatSize(c.bytes)}`).join(', ');
+}
+
+function asBuildError(err: unknown, signal: AbortSignal | undefined): unknown {
+  if (err instanceof BuildError) return err;
+  if (signal?.aborted) return new BuildError('build_aborted', 'the build was cancelled');
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code === 'string' && typeof e.syscall === 'string') {
+    // a file the build could not read or write: the user can act on the path in the message
+    return new BuildError('build_failed', `the build could not ${e.syscall} ${e.path ?? ''}: ${e.message}`);
+  }
+  return err;
+}

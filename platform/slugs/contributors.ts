@@ -1,0 +1,67 @@
+/**
+ * The largest contributors to a slug's size, for a user deciding what to drop: up to 10
+ * paths, files or folders (a folder counts its subtree), largest first.
+ *
+ * Every file and folder is a candidate. Going down the list by size, a path is left out when
+ * it would tell the reader nothing new:
+ * - a folder whose listed descendants already account for 90% or more of it (so a folder and
+ *   its only child are never both listed: the deepest of a chain of only children is shown,
+ *   it names the thing), and
+ * - a path that is 90% or more of a listed folder (the folder already says it).
+ * A path that is a real part of a listed folder (node_modules, then node_modules/typescript)
+ * is kept: that is how a user finds the one dependency to drop.
+ */
+export interface Contributor {
+  path: string;
+  bytes: number;
+}
+
+const REDUNDANT = 0.9;
+
+interface Node {
+  path: string;
+  bytes: number;
+  depth: number;
+}
+
+/**
+ * `perPath`: bytes per file (no folders), best in path order (as a slug's members come; any
+ * other order is sorted first).
+ */
+export function topContributors(perPath: ReadonlyMap<string, number>, limit = 10): Contributor[] {
+  let files = [...perPath].filter(([path, bytes]) => path !== '' && bytes > 0);
+  if (!files.every((f, i) => i === 0 || files[i - 1][0] < f[0])) files = files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+  // Folder sizes in one pass: in path order, everything inside a folder is contiguous, so a
+  // stack of the open folders is enough (no per-ancestor string work for every file).
+  const nodes: Node[] = [];
+  const open: Node[] = [];
+  for (const [path, bytes] of files) {
+    while (open.length > 0 && !path.startsWith(`${open[open.length - 1].path}/`)) nodes.push(open.pop() as Node);
+    let from = open.length === 0 ? 0 : open[open.length - 1].path.length + 1;
+    for (let slash = path.indexOf('/', from); slash >= 0; slash = path.indexOf('/', from)) {
+      open.push({ path: path.slice(0, slash), bytes: 0, depth: open.length });
+      from = slash + 1;
+    }
+    for (const dir of open) dir.bytes += bytes;
+    nodes.push({ path, bytes, depth: open.length });
+  }
+  nodes.push(...open);
+
+  const candidates = nodes.sort((a, b) => b.bytes - a.bytes || b.depth - a.depth || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const isUnder = (p: string, dir: string): boolean => p.length > dir.length && p.charCodeAt(dir.length) === 0x2f && p.startsWith(dir);
+  const picked: Node[] = [];
+  for (const c of candidates) {
+    if (picked.length >= limit) break;
+    if (picked.some((a) => isUnder(c.path, a.path) && c.bytes >= REDUNDANT * a.bytes)) continue;
+    // the listed descendants of `c` that are not inside another listed descendant
+    const inside = picked.filter((d) => isUnder(d.path, c.path));
+    const outermost = inside.filter((d) => !inside.some((o) => o !== d && isUnder(d.path, o.path)));
+    const covered = outermost.reduce((sum, d) => sum + d.bytes, 0);
+    if (covered >= REDUNDANT * c.bytes) continue;
+    picked.push(c);
+  }
+  return picked
+    .map((c) => ({ path: c.path, bytes: Math.round(c.bytes) }))
+    .sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

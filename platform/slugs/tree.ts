@@ -1,0 +1,133 @@
+/**
+ * A directory tree as a slug sees it: directories, regular files and symbolic links (never
+ * followed), with the stat fields that identify a file's content cheaply. `.git` is never part
+ * of a slug (at any depth: a submodule's `.git` file goes too); sockets, FIFOs and devices are
+ * skipped and reported.
+ *
+ * Order: a slug lists its entries sorted by `entryKey`, which is the posix path for files and
+ * links and the path with a trailing "/" for directories, compared by UTF-16 code unit (plain
+ * `<` on JS strings). Since "dir/" is a prefix of everything inside it, a directory always comes
+ * right before its contents, and the files alone appear in plain path order.
+ */
+import { lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Slugignore } from '../slugignore';
+import type { TimeSlice } from './time-slice';
+
+export type EntryKind = 'dir' | 'file' | 'symlink';
+
+export interface TreeEntry {
+  /** posix path relative to the root, no leading "./", no trailing "/"; never "" (the root is implied) */
+  path: string;
+  kind: EntryKind;
+  /** bytes (files), length of the target (links), 0 (directories) */
+  size: number;
+  /** permission bits as found (st_mode & 0o7777) */
+  mode: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  /** the link's target, as written (links only) */
+  target?: string;
+}
+
+export interface Tree {
+  entries: TreeEntry[];
+  /** paths that are neither directories, files nor links (sockets, FIFOs, devices), skipped */
+  skipped: string[];
+}
+
+export const entryKey = (e: Pick<TreeEntry, 'path' | 'kind'>): string => (e.kind === 'dir' ? `${e.path}/` : e.path);
+
+export function compareEntries(a: TreeEntry, b: TreeEntry): number {
+  const ka = entryKey(a);
+  const kb = entryKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** A tree entry from lstat (`root` normalised, as from path.resolve); `undefined` for special files. */
+export function entryFromStats(root: string, path: string, st: Stats): TreeEntry | undefined {
+  const kind: EntryKind | undefined = st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : undefined;
+  if (!kind) return undefined;
+  const e: TreeEntry = {
+    path,
+    kind,
+    size: kind === 'dir' ? 0 : st.size,
+    mode: st.mode & 0o7777,
+    mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
+    ino: st.ino,
+  };
+  if (kind === 'symlink') e.target = readlinkSync(`${root}/${path}`);
+  return e;
+}
+
+export interface WalkOptions {
+  /** paths to leave out (checked top-down; an ignored directory is not entered) */
+  ignore?: Slugignore;
+  /** absolute directories never to enter (the platform's own dirs, should they sit inside an app) */
+  exclude?: readonly string[];
+  slice?: TimeSlice;
+}
+
+/**
+ * Walks `root` (synchronous fs calls in time slices) and returns its entries sorted by
+ * `entryKey`. A path that vanishes during the walk is left out; any other error is thrown.
+ */
+export async function walkTree(rootDir: string, opts: WalkOptions = {}): Promise<Tree> {
+  const root = resolve(rootDir);
+  const entries: TreeEntry[] = [];
+  const skipped: string[] = [];
+  const dirs: string[] = [''];
+  const { slice } = opts;
+  // the `ignore` matcher costs microseconds a path even with no patterns: skip it then
+  const ignore = opts.ignore && opts.ignore.patterns.length > 0 ? opts.ignore : undefined;
+  const excluded = new Set((opts.exclude ?? []).map((d) => resolve(d)).filter((d) => d.startsWith(`${root}/`)));
+  const skipDir = (path: string): boolean => (ignore?.ignores(path, true) ?? false) || (excluded.size > 0 && excluded.has(`${root}/${path}`));
+  while (dirs.length > 0) {
+    const dir = dirs.pop() as string;
+    let list: Dirent[];
+    try {
+      list = readdirSync(dir === '' ? root : `${root}/${dir}`, { withFileTypes: true });
+    } catch (err) {
+      if (dir !== '' && isVanished(err)) continue;
+      throw err;
+    }
+    for (const d of list) {
+      if (d.name === '.git') continue;
+      const path = dir === '' ? d.name : `${dir}/${d.name}`;
+      if (d.isDirectory()) {
+        if (skipDir(path)) continue;
+        entries.push({ path, kind: 'dir', size: 0, mode: 0o755, mtimeMs: 0, ctimeMs: 0, ino: 0 });
+        dirs.push(path);
+        continue;
+      }
+      if (ignore?.ignores(path, false)) continue;
+      let st: Stats;
+      try {
+        st = lstatSync(`${root}/${path}`);
+      } catch (err) {
+        if (isVanished(err)) continue;
+        throw err;
+      }
+      if (st.isDirectory()) {
+        // the dirent type was unknown (some file systems do not report it)
+        if (skipDir(path)) continue;
+        entries.push({ path, kind: 'dir', size: 0, mode: 0o755, mtimeMs: 0, ctimeMs: 0, ino: 0 });
+        dirs.push(path);
+        continue;
+      }
+      const e = entryFromStats(root, path, st);
+      if (e) entries.push(e);
+      else skipped.push(path);
+      if (slice?.due()) await slice.pause();
+    }
+  }
+  entries.sort(compareEntries);
+  return { entries, skipped };
+}
+
+function isVanished(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
