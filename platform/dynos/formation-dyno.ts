@@ -186,7 +186,7 @@ export class FormationDyno {
     const delay = restartDelayMs(this.crashes);
     this.clearTimer();
     this.nextRestartAt = now + delay;
-    this.setState('crashed');
+    this.setState('crashed', now);
     this.timer = setTimeout(() => {
       this.timer = null;
       if (this.retired) return;
@@ -202,11 +202,11 @@ export class FormationDyno {
     this.nextRestartAt = null;
   }
 
-  private setState(next: DynoState): void {
+  private setState(next: DynoState, at = Date.now()): void {
     const previous = this.state;
     if (previous === next) return;
     this.state = next;
-    this.since = Date.now();
+    this.since = at;
     this.host.log(this, `State changed from ${previous} to ${next}`);
     this.host.changed(this);
   }
