@@ -13,7 +13,10 @@ import { revealConfigCommand, setConfigCommand, unsetConfigCommand } from './act
 import { deployCommand } from './actions/deploy';
 import { showPlatformActionsCommand, showPlatformLogCommand, startPlatformCommand, stopPlatformCommand } from './actions/platform';
 import { rollbackCommand } from './actions/releases';
-import { analyzeSlugCommand } from './actions/slug-size';
+import { analyzeSlugCommand, ignoreSlugPathsCommand } from './actions/slug-size';
+import { diffConfigCommand } from './actions/config-diff';
+import { maintenanceCommand, restartCommand, scaleCommand, stopDynoCommand } from './actions/dynos';
+import { clearLogsCommand, logsTestStateCommand, showLogsCommand } from './actions/logs';
 import type { Ctx } from './ctx';
 
 type Handler = (ctx: Ctx, arg?: unknown) => unknown;
@@ -37,6 +40,16 @@ export const COMMANDS = {
   'slipway.platform.showActions': showPlatformActionsCommand,
   'slipway.platform.showLog': showPlatformLogCommand,
   'slipway.slug.analyze': analyzeSlugCommand,
+  'slipway.slug.ignore': ignoreSlugPathsCommand,
+  'slipway.releases.diff': diffConfigCommand,
+  'slipway.ps.scale': scaleCommand,
+  'slipway.ps.restart': restartCommand,
+  'slipway.ps.stop': stopDynoCommand,
+  'slipway.maintenance.on': (ctx, arg) => maintenanceCommand(ctx, arg, true),
+  'slipway.maintenance.off': (ctx, arg) => maintenanceCommand(ctx, arg, false),
+  'slipway.logs.show': showLogsCommand,
+  'slipway.logs.clear': clearLogsCommand,
+  'slipway.logs._testState': logsTestStateCommand,
 } satisfies Record<string, Handler>;
 
 export type CommandId = keyof typeof COMMANDS;
@@ -51,6 +64,14 @@ const TITLES: Partial<Record<CommandId, string>> = {
   'slipway.platform.start': 'Start the platform',
   'slipway.platform.stop': 'Stop the platform',
   'slipway.slug.analyze': 'Analyze slug size',
+  'slipway.slug.ignore': 'Add to .slugignore',
+  'slipway.releases.diff': 'Compare config',
+  'slipway.ps.scale': 'Scale',
+  'slipway.ps.restart': 'Restart',
+  'slipway.ps.stop': 'Stop dyno',
+  'slipway.maintenance.on': 'Maintenance mode on',
+  'slipway.maintenance.off': 'Maintenance mode off',
+  'slipway.logs.show': 'Show logs',
 };
 
 export function registerCommands(ctx: Ctx): void {

@@ -11,6 +11,9 @@ import { affectsPlatform, platformSettings } from './config';
 import { PlatformEvents } from './platform-events';
 import { PlatformNotRunningError, PlatformProcess, PlatformStartError, type CrashReport } from './platform-process';
 import { PlatformStatusBar } from './status-bar';
+import { registerConfigDocuments } from './actions/config-diff';
+import { LogView } from './logs/log-view';
+import { SlugStatus } from './slugs/slug-status';
 import { AppsTreeProvider } from './views/apps-tree';
 import type { TreeNode } from './views/nodes';
 
@@ -20,6 +23,10 @@ export class Ctx implements vscode.Disposable {
   readonly tree: AppsTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
   private readonly statusBar: PlatformStatusBar;
+  /** The log panel (a webview view in the panel area). */
+  readonly logs: LogView;
+  /** The status bar entry with the workspace folder's predicted slug size. */
+  readonly slugStatus: SlugStatus;
   private _platform: PlatformProcess;
   private _events: PlatformEvents | null = null;
   private session: vscode.Disposable[] = [];
@@ -36,6 +43,9 @@ export class Ctx implements vscode.Disposable {
     this.treeView = vscode.window.createTreeView('slipway.apps', { treeDataProvider: this.tree, showCollapseAll: true });
     this.statusBar = new PlatformStatusBar();
     this.push(this.tree, this.treeView, this.statusBar);
+    this.logs = new LogView(this);
+    this.slugStatus = new SlugStatus(this);
+    this.push(this.tree.watchView(this.treeView), this.logs, this.slugStatus, registerConfigDocuments(this));
     this._platform = this.newPlatform();
     this.push(
       vscode.workspace.onDidChangeConfiguration((e) => {

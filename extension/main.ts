@@ -6,6 +6,8 @@
 import type * as vscode from 'vscode';
 import { COMMANDS, registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { SlipwayLanguageClient } from './language-client';
+import { registerSlugignoreDecorations } from './views/slugignore-decorations';
 import type { SlipwayApi } from './api';
 
 let ctx: Ctx | undefined;
@@ -16,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
   ctx = new Ctx(context);
   const t1 = performance.now();
   registerCommands(ctx);
+  ctx.push(new SlipwayLanguageClient(ctx), registerSlugignoreDecorations()); // the server starts once a Procfile or .slugignore is open
   ctx.activationMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const version = (context.extension.packageJSON as { version?: string }).version ?? '?';

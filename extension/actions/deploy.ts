@@ -1,7 +1,8 @@
 /**
  * "Slipway: Deploy": pick the folder (skipped with one) and the app (offering to create one),
  * then build and release with a progress notification that streams the build; every line also
- * goes to the "Slipway Build" output channel. The app chosen for a folder is remembered.
+ * goes to the "Slipway Build" output channel. The app chosen for a folder is remembered. It ends
+ * with Open App / Show Logs (the log panel on the app), and a slug size warning at the limits.
  *
  * Programmatic use (tests, other extensions): `executeCommand('slipway.deploy', { folder, app })`
  * skips both pickers and resolves to `{ release }` or `{ error }`.
@@ -9,9 +10,11 @@
 import { basename, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { Release } from '../../platform/api/schemas';
+import { formatSize } from '../../platform/slugs/size';
 import type { Ctx } from '../ctx';
 import { appOf, folderOf } from './args';
 import { pickApp, pickWorkspaceFolder, suggestAppName } from './pick';
+import { checkSlugAfterDeploy } from './slug-size';
 
 export interface DeployOutcome {
   app: string;
@@ -83,10 +86,13 @@ export async function runDeploy(ctx: Ctx, folder: string, app: string): Promise<
       void vscode.window.showErrorMessage(text, 'Show Build Output').then((c) => c && out.show(true));
       return { app, folder, release, error: text };
     }
-    void vscode.window.showInformationMessage(`Released v${release.version} to ${app}`, 'Open App', 'Show Build Output').then(async (choice) => {
+    void vscode.window.showInformationMessage(`Released v${release.version} to ${app} · slug ${formatSize(release.slug.size)}`, 'Open App', 'Show Logs', 'Show Build Output').then(async (choice) => {
       if (choice === 'Show Build Output') out.show(true);
       if (choice === 'Open App') await vscode.commands.executeCommand('slipway.apps.open', { app });
+      if (choice === 'Show Logs') await vscode.commands.executeCommand('slipway.logs.show', { app });
     });
+    // the slug against the size limits (a warning naming what to drop), and the status bar entry
+    checkSlugAfterDeploy(ctx, folder, app, release).catch((err: unknown) => ctx.log(`slug size check after the deploy: ${String(err)}`));
     return { app, folder, release };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -11,6 +11,7 @@ import type { PlatformEvent } from '../../platform/api/schemas';
 import { ClientError, type SlipwayClient } from '../../platform/client';
 import type { PlatformState } from '../platform-process';
 import { formatAge } from './age';
+import { CrashCountdown, crashedText } from './crash-countdown';
 import { AppNode, CONFIG_MASK, ConfigVarNode, DynoNode, GroupNode, MessageNode, ProcessTypeNode, ReleaseNode, releaseContext, type GroupKind, type TreeNode } from './nodes';
 
 export interface TreeDataSource {
@@ -28,7 +29,24 @@ export class AppsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   /** `app\0KEY` of the config vars whose value is shown. */
   private readonly revealed = new Set<string>();
 
+  /** Redraws the rows of crashed dynos once a second while they count down to their restart. */
+  readonly countdown = new CrashCountdown((nodes) => {
+    for (const n of nodes) this.changed.fire(n);
+  });
+
   constructor(private readonly source: TreeDataSource) {}
+
+  /** Follows the view: the countdown runs only while it is visible and the dynos are expanded. */
+  watchView(view: vscode.TreeView<TreeNode>): vscode.Disposable {
+    this.countdown.setVisible(view.visible);
+    const collapsed = (node: TreeNode) => {
+      if (node.kind === 'app' || (node.kind === 'group' && node.group === 'dynos')) this.countdown.forget(node.app.name);
+    };
+    return vscode.Disposable.from(
+      view.onDidChangeVisibility((e) => this.countdown.setVisible(e.visible)),
+      view.onDidCollapseElement((e) => collapsed(e.element)),
+    );
+  }
 
   /** The nodes last handed to VS Code, so that a refresh can name just the part that changed. */
   private readonly appNodes = new Map<string, AppNode>();
@@ -201,8 +219,10 @@ export class AppsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
             if (err instanceof ClientError && err.code === 'route_not_found') return [new MessageNode(`app:${app.name}/dynos/none`, '(dynos coming)')];
             throw err;
           }
-          if (dynos.length === 0) return [new MessageNode(`app:${app.name}/dynos/none`, app.currentRelease === null ? 'No dynos: deploy the app' : 'No dynos running: scale a process type up')];
-          return dynos.map((d) => new DynoNode(app.name, d));
+          const nodes = dynos.map((d) => new DynoNode(app.name, d));
+          this.countdown.track(app.name, nodes);
+          if (nodes.length === 0) return [new MessageNode(`app:${app.name}/dynos/none`, app.currentRelease === null ? 'No dynos: deploy the app' : 'No dynos running: scale a process type up')];
+          return nodes;
         }
       }
     } catch (err) {
@@ -219,6 +239,7 @@ export class AppsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
       for (const name of [...this.appNodes.keys()]) {
         if (names.has(name)) continue;
         this.appNodes.delete(name);
+        this.countdown.forget(name);
         for (const key of [...this.groupNodes.keys()]) if (key.startsWith(`${name}/`)) this.groupNodes.delete(key);
       }
       return apps
@@ -240,6 +261,7 @@ export class AppsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   }
 
   dispose(): void {
+    this.countdown.dispose();
     this.changed.dispose();
   }
 }
@@ -260,15 +282,14 @@ function clock(iso: string): string {
   return new Date(iso).toLocaleTimeString();
 }
 
-/** A dyno: `web.1`, "up · v3 · 2 restarts", contextValue `dyno.up` / `dyno.crashed` / …; a crashed one says when it starts again. */
+/** A dyno: `web.1`, "up · v3 · 2 restarts", contextValue `dyno.up` / `dyno.crashed` / …; a crashed one counts down to its restart ("crashed · restart in 8s"). */
 function dynoItem(node: DynoNode): vscode.TreeItem {
   const d = node.dyno;
   const item = new vscode.TreeItem(d.name, vscode.TreeItemCollapsibleState.None);
   item.id = `app:${node.app}/dyno/${d.name}`;
   item.contextValue = `dyno.${d.state}`;
-  const parts: string[] = [d.state, `v${d.release}`];
+  const parts: string[] = [d.state === 'crashed' ? crashedText(d.nextRestartAt) : d.state, `v${d.release}`];
   if (d.restarts > 0) parts.push(`${d.restarts} restart${d.restarts === 1 ? '' : 's'}`);
-  if (d.nextRestartAt) parts.push(`next start ${clock(d.nextRestartAt)}`);
   item.description = parts.join(' · ');
   item.iconPath = DYNO_ICONS[d.state];
   const md = new vscode.MarkdownString(undefined, true);

@@ -5,12 +5,14 @@
  * it). Then: open the Slipway view, "Slipway: Deploy…" from the palette, pick "demo", see the
  * progress and "Released v1", see v1 in the release tree, set a config var from the app's
  * context menu (v2), roll back to v1 from its context menu (the confirmation says what it
- * restores), and see v3 "Rollback to v1" current. Screenshots at each step.
+ * restores), and see v3 "Rollback to v1" current; then open the log panel from the app's context
+ * menu and see its lines, and scale from the Formation node (web=2 worker=1) and see the new
+ * dynos in the tree and the worker's lines in the panel. Screenshots at each step.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { makeTestHome } from '../workspace';
 import { REPO } from './build-suite';
 import { codeServerEnv, installVsix, makeRunDirs, startCodeServer, writeUserSettings } from './code-server';
@@ -19,7 +21,7 @@ import { answerInput, contextMenu, launchWorkbench, openWorkbench, quickPick, ru
 
 const APP = 'demo';
 
-function cli(home: string, args: string[]): string {
+export function cli(home: string, args: string[]): string {
   const r = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), ...args], { env: { ...process.env, SLIPWAY_HOME: home }, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`slipway ${args.join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}`);
   return r.stdout;
@@ -135,6 +137,37 @@ export async function runUiMode(opts: ModeOptions): Promise<ModeSummary> {
     await hoverRow(page, 'v3');
     await shot('09-release-tooltip', 'the tooltip of v3: current, its description, slug id and size, and when');
 
+    // The log panel, from the app's context menu: live lines, coloured by source and dyno.
+    await contextMenu(page, treeRow(page, APP), 'Show Logs');
+    const logs = await logPanelFrame(page);
+    await logs.locator('#rows .row:not([hidden])').nth(2).waitFor({ timeout: 30000 });
+    summary.logRows = await visibleLogRows(logs);
+    mark('logPanelMs');
+    await shot('10-log-panel', 'the Slipway Logs panel on demo: the toolbar (app, dyno, source, text filter, Follow, Pause, Clear, status) over the app\'s log lines, each with its time, a coloured source[dyno] tag and the message');
+
+    // Scale from the tree: the Formation node's context menu, an input box with the formation to edit.
+    await contextMenu(page, treeRow(page, 'Formation'), 'Scale…');
+    await answerInput(page, 'web=2 worker=1');
+    await toast(page, 'Scaled demo to web=2 worker=1.').waitFor({ timeout: 30000 });
+    await treeRow(page, 'web.2').waitFor({ timeout: 30000 });
+    await treeRow(page, 'worker.1').waitFor({ timeout: 30000 });
+    await logs.locator('#rows .row:not([hidden])', { hasText: 'app[worker.1]' }).first().waitFor({ timeout: 30000 });
+    summary.scaledRows = [await rowText(treeRow(page, 'web.1')), await rowText(treeRow(page, 'web.2')), await rowText(treeRow(page, 'worker.1'))];
+    summary.logRowsAfterScale = await visibleLogRows(logs);
+    mark('scaledMs');
+    await shot('11-scaled', 'after "Scale…" on the Formation node (web=2 worker=1): web.1, web.2 and worker.1 in the Dynos node, the "Scaled demo" notification, and the worker\'s ticks arriving in the log panel in their own colour');
+
+    // The panel's own controls: a text filter (only the worker's ticks), then Pause.
+    await logs.locator('#text').fill('tick');
+    await logs.locator('#status', { hasText: / lines? of / }).waitFor({ timeout: 10000 });
+    summary.filteredRows = await visibleLogRows(logs);
+    await logs.locator('#pause').click();
+    await logs.locator('#status', { hasText: 'paused' }).waitFor({ timeout: 10000 });
+    summary.pausedStatus = await logs.locator('#status').innerText();
+    await shot('12-log-filter-paused', 'the log panel filtered to "tick" (only the worker\'s lines, "N lines of M" in the status) and paused (Resume pressed in; the status counts the lines held meanwhile)');
+    await logs.locator('#pause').click();
+    await logs.locator('#text').fill('');
+
     const releases = JSON.parse(cli(home, ['releases', '-a', APP, '--json'])) as { version: number; description: string; current: boolean }[];
     summary.releases = releases.map((r) => `v${r.version} ${r.description}${r.current ? ' (current)' : ''}`);
     const channel = slipwayChannelLog(dirs.userData);
@@ -147,6 +180,9 @@ export async function runUiMode(opts: ModeOptions): Promise<ModeSummary> {
     if (!String(summary.rollbackDialog).includes('Config vars removed: GREETING.')) problems.push('the rollback confirmation does not name GREETING');
     if (releases[0]?.description !== 'Rollback to v1' || !releases[0]?.current) problems.push(`the platform's releases: ${JSON.stringify(summary.releases)}`);
     if (!summary.attached) problems.push('the extension did not attach to the platform the CLI started');
+    const filtered = summary.filteredRows as string[];
+    if (filtered.length === 0 || !filtered.every((r) => r.includes('tick'))) problems.push(`the "tick" filter shows: ${JSON.stringify(summary.filteredRows)}`);
+    if (!(summary.logRows as string[]).some((r) => /app\[api\]\s*Release v3 created/.test(r) || /\[web\.1\]/.test(r))) problems.push(`the log panel shows: ${JSON.stringify(summary.logRows)}`);
     summary.ok = problems.length === 0;
     if (problems.length) summary.error = problems.join('; ');
   } catch (err) {
@@ -160,6 +196,23 @@ export async function runUiMode(opts: ModeOptions): Promise<ModeSummary> {
     summary.totalMs = Date.now() - t0;
   }
   return summary;
+}
+
+/** The log panel's content frame (the webview view's iframe holding #viewport). */
+async function logPanelFrame(page: Page): Promise<Frame> {
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      if (await f.$('#viewport').catch(() => null)) return f;
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error('the log panel did not open (no webview frame with #viewport)');
+}
+
+/** The log rows drawn in the panel: "time source[dyno] message". */
+async function visibleLogRows(frame: Frame): Promise<string[]> {
+  return (await frame.locator('#rows .row:not([hidden])').allInnerTexts()).map((t) => t.replace(/\u00a0/g, ' '));
 }
 
 /** "label — description" of a tree row. */

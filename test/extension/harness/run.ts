@@ -9,6 +9,8 @@
  *   tests    the mocha suite (test/extension/suite) inside the extension host
  *   ui       the packaged .vsix in a fresh code-server: deploy from the palette, roll back from the tree
  *   all      setup, package, tests, ui (the default)
+ *   logs-load  the log panel tailing the chatty fixture (10,000 lines/s) for 30 s (`--seconds N`):
+ *            long tasks, frames, lines/s and CPU, measured and printed (not part of `all`)
  *
  * Expects `npm run build` to have run (npm test's pretest does). Screenshots, logs and one
  * summary JSON per mode go to test-results/extension/. Prints "extension e2e: N passed,
@@ -20,6 +22,7 @@ import { join } from 'node:path';
 import { REPO } from './build-suite';
 import type { ModeSummary } from './mode';
 import { runTestsMode } from './mode-tests';
+import { runLogsLoadMode } from './mode-logs-load';
 import { runUiMode } from './mode-ui';
 import { ensureCodeServer, ensureDebianPackages } from './setup';
 import { checkPackagedPlatform, packageVsix, VSIX_BUDGET_BYTES } from './vsix';
@@ -51,7 +54,7 @@ async function timedMode(name: string, fn: () => Promise<ModeSummary> | ModeSumm
 }
 
 async function main(): Promise<number> {
-  const known = ['setup', 'package', 'tests', 'ui', 'all'];
+  const known = ['setup', 'package', 'tests', 'ui', 'all', 'logs-load'];
   if (!known.includes(mode)) {
     console.error(`usage: run.ts [${known.join('|')}] [--out DIR] [--grep RE] [--keep]`);
     return 64;
@@ -94,13 +97,14 @@ async function main(): Promise<number> {
     );
   }
   const packaged = results.find((r) => r.mode === 'package');
-  for (const m of mode === 'all' ? ['tests', 'ui'] : mode === 'tests' || mode === 'ui' ? [mode] : []) {
+  for (const m of mode === 'all' ? ['tests', 'ui'] : mode === 'tests' || mode === 'ui' || mode === 'logs-load' ? [mode] : []) {
     const runRoot = mkdtempSync(join(tmpdir(), `slipway-e2e-${m}-`));
     results.push(
       await timedMode(m, () => {
         if (m === 'ui' && packaged && !packaged.ok) throw new Error('packaging failed, so there is no .vsix to install');
         const codeServer = setup().entry;
         const opts = { codeServer, out, runRoot, vsix, grep: flag('grep') };
+        if (m === 'logs-load') return runLogsLoadMode({ ...opts, seconds: flag('seconds') ? Number(flag('seconds')) : undefined });
         return m === 'tests' ? runTestsMode(opts) : runUiMode(opts);
       }),
     );
