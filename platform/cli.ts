@@ -17,9 +17,10 @@ import { psCommands } from './cli/commands/ps';
 import { platformCommands } from './cli/commands/platform';
 import { releaseCommands } from './cli/commands/releases';
 import { gitCommands } from './cli/commands/git';
+import { buildpacksCommands } from './cli/commands/buildpacks';
 import { VERSION } from './version';
 
-const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands, ...gitCommands];
+const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands, ...gitCommands, ...buildpacksCommands];
 const COMMON: OptionSpec = {
   app: { type: 'string', short: 'a' },
   json: { type: 'boolean' },

@@ -111,6 +111,19 @@ export class SlipwayClient {
     return this.json('PATCH', `/apps/${encodeURIComponent(app)}/config`, change);
   }
 
+  buildpacks(app: string): Promise<S.Buildpacks> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/buildpacks`);
+  }
+
+  /** DIR must be absolute (a path on the platform's machine, which is this one). */
+  setBuildpack(app: string, dir: string): Promise<S.Buildpacks> {
+    return this.json('PUT', `/apps/${encodeURIComponent(app)}/buildpacks`, { buildpacks: [dir] });
+  }
+
+  clearBuildpacks(app: string): Promise<S.Buildpacks> {
+    return this.json('DELETE', `/apps/${encodeURIComponent(app)}/buildpacks`);
+  }
+
   logs(app: string, q: Omit<LogsQuery, 'tail'> = {}): Promise<S.LogLine[]> {
     return this.json('GET', `/apps/${encodeURIComponent(app)}/logs${query(q)}`);
   }

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { createApp, destroyApp, getApp, listApps, toApiApp } from '../apps/apps';
+import { clearBuildpacks, getBuildpacks, setBuildpacks } from '../builds/app-buildpacks';
 import type { PlatformContext } from '../context';
 import { PlatformError, invalid } from '../errors';
 import type { LogFilter, LogLine } from '../logs';
@@ -79,6 +80,19 @@ export function registerRoutes(fastify: FastifyInstance, ctx: PlatformContext, h
     const after = await getApp(ctx, rec.name);
     return { config: change.config, release: change.release ? toApiRelease(after, change.release) : null };
   });
+
+  /** The app's custom classic buildpack; a change takes effect on the next deploy (no release). */
+  app.get('/apps/:app/buildpacks', { schema: { params: S.AppParams, response: { 200: S.Buildpacks } } }, async (req) => ({
+    buildpacks: await getBuildpacks(ctx, req.params.app),
+  }));
+
+  app.put('/apps/:app/buildpacks', { schema: { params: S.AppParams, body: S.SetBuildpacksBody, response: { 200: S.Buildpacks } } }, async (req) => ({
+    buildpacks: await setBuildpacks(ctx, req.params.app, req.body.buildpacks),
+  }));
+
+  app.delete('/apps/:app/buildpacks', { schema: { params: S.AppParams, response: { 200: S.Buildpacks } } }, async (req) => ({
+    buildpacks: await clearBuildpacks(ctx, req.params.app),
+  }));
 
   /**
    * Deploy answers with NDJSON (application/x-ndjson): `output` events while the build runs,

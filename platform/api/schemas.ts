@@ -91,6 +91,14 @@ export const DeployEvent = Type.Union([
 ]);
 export type DeployEvent = Static<typeof DeployEvent>;
 
+/** An app's custom classic buildpacks (absolute dirs on the platform's machine); [] = built-in. */
+export const Buildpacks = Type.Object({ buildpacks: Type.Array(Type.String()) });
+export type Buildpacks = Static<typeof Buildpacks>;
+/** buildpacks:set: one buildpack for now (a list, as Heroku's, so that more can come). */
+export const SetBuildpacksBody = Type.Object({
+  buildpacks: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: 1 }),
+});
+
 export const PlatformStatus = Type.Object({
   running: Type.Boolean(),
   url: Type.String(),

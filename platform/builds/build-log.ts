@@ -15,6 +15,11 @@ export class BuildLog {
     for (const line of text.split('\n')) this.out(`       ${line}`);
   }
 
+  /** A line as a buildpack printed it (classic buildpacks print their own "-----> " steps). */
+  raw(line: string): void {
+    this.out(line);
+  }
+
   /** A warning line (kept for the build result as well). */
   warn(text: string): void {
     this.warnings.push(text);

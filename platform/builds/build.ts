@@ -2,11 +2,15 @@
  * Builds a slug from an app folder (docs PLATFORM.md "Slugs", "Build output"):
  *
  * 1. Validate: the source is a directory, the Procfile (if any) has no errors.
- * 2. Detect the build step: node (package.json) or plain.
- * 3. When the step has a program to run (npm: the app has a lockfile, dependencies or an
- *    install script), sync the source minus `.slugignore` and `.git` into the app's build dir
- *    in the work dir, incrementally (build-dir-sync.ts), compressing the chunks the sync
- *    changed while it goes; then run it there (node-step.ts), with a per-app dependency cache.
+ * 2. Pick the buildpack (buildpack.ts: detect, compile, release, after Heroku's classic API):
+ *    the app's custom classic buildpacks (classic-buildpack.ts) when it has any, else the
+ *    built-in node (package.json) or plain step (builtin-buildpacks.ts).
+ * 3. When the buildpack has a program to run (a custom buildpack always; npm: the app has a
+ *    lockfile, dependencies or an install script), sync the source minus `.slugignore` and
+ *    `.git` into the app's build dir in the work dir, incrementally (build-dir-sync.ts),
+ *    compressing the chunks the sync changed while it goes; then compile there. A custom
+ *    buildpack gets a fresh build dir (the app and nothing else, as on Heroku; its cache dir is
+ *    what persists), dropped after the build.
  *    When nothing would run (a plain app, or a node app with nothing to install), no program
  *    could see a build dir, so none is written: the slug is made from the source tree
  *    directly. The tar is the same either way, byte for byte (same entries, same contents,
@@ -18,9 +22,11 @@
  *
  * Work dir layout (per app, kept across builds and restarts): `build/` the build dir,
  * `build-manifest.json` what the sync copied, `chunks/` compressed members, `npm-cache/`,
- * `install-stamp.json`. Builds that share a work dir run one after the other.
+ * `install-stamp.json`, `buildpack-cache/<hash of the buildpack dir>/` a custom buildpack's
+ * CACHE_DIR, `buildpack-env/` its ENV_DIR while it compiles. Builds that share a work dir run
+ * one after the other.
  */
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chunkKey, planChunks } from '../slugs/chunk-plan';
 import { ChunkCache } from '../slugs/chunk-cache';
@@ -35,15 +41,9 @@ import { walkTree } from '../slugs/tree';
 import { BuildError } from './build-error';
 import { BuildLog } from './build-log';
 import { syncBuildDir } from './build-dir-sync';
-import {
-  checkEngines,
-  findNodeTools,
-  installDependencies,
-  needsInstall,
-  parsePackageJson,
-  reportNothingToInstall,
-  type PackageJson,
-} from './node-step';
+import type { AppTree, Buildpack } from './buildpack';
+import { nodeBuildpack, plainBuildpack } from './builtin-buildpacks';
+import { buildpackCacheDir, classicBuildpack } from './classic-buildpack';
 import { discoverProcessTypes, readProcfile } from './process-types';
 
 export { BuildError } from './build-error';
@@ -55,8 +55,10 @@ export interface BuildOptions {
   workDir: string;
   /** where finished slugs live: SLUGSDIR/<sha256>.tar.gz */
   slugsDir: string;
-  /** the app's config vars (visible to the build step) */
+  /** the app's config vars (the node step's environment; a classic buildpack's ENV_DIR) */
   env: Record<string, string>;
+  /** the app's custom classic buildpacks (absolute dirs, run in order); none: node or plain */
+  buildpacks?: readonly string[];
   softLimitBytes: number;
   hardLimitBytes: number;
   /** build output lines, without "-----> Launching..." (the caller prints that) */
@@ -69,7 +71,7 @@ export interface BuildResult {
   slug: { id: string; size: number; path: string };
   /** from the Procfile, else the build step's defaults */
   processTypes: Record<string, string>;
-  /** 'node' | 'plain' */
+  /** 'node' | 'plain' | the custom buildpack's directory */
   buildpack: string;
   class: SlugClass;
   top: { path: string; bytes: number }[];
@@ -101,6 +103,7 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
   const buildDir = join(workDir, 'build');
   let cache: ChunkCache | undefined;
   let writer: SlugFileWriter | undefined;
+  let classic = false;
   try {
     opts.signal?.throwIfAborted();
     let isDir = false;
@@ -120,41 +123,62 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
     for (const p of source.skipped) log.warn(`${p} is not a file, directory or link (a socket, FIFO or device): left out of the slug`);
     const sourceFiles = new Set(source.entries.filter((e) => e.kind !== 'dir').map((e) => e.path));
 
-    let pkg: PackageJson | undefined;
-    if (sourceFiles.has('package.json')) pkg = parsePackageJson(readFileSync(join(sourceDir, 'package.json'), 'utf8'));
-    log.step(pkg ? 'Node.js app detected' : 'Plain app detected');
-    const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
-    const tools = pkg ? findNodeTools(env) : undefined;
-
     mkdirSync(workDir, { recursive: true });
     cache = new ChunkCache(join(workDir, 'chunks'));
     const chunks = cache;
-    let root = sourceDir;
-    if (pkg && tools) {
-      await checkEngines(pkg, tools, log);
-      if (needsInstall(pkg, (f) => sourceFiles.has(f))) {
-        await syncBuildDir({
-          sourceDir,
-          buildDir,
-          manifestPath: join(workDir, 'build-manifest.json'),
-          entries: source.entries,
-          slice,
-          onChangedChunk: async (chunk, contents) => {
-            // compress what the sync changed while it goes on (and while npm runs)
-            const key = chunkKey(chunk);
-            if (chunks.has(key)) return;
-            await chunks.settleTo(WARM_AHEAD - 1);
-            void chunks.put(key, compressChunk(chunk, buildDir, contents));
-          },
-        });
-        await installDependencies({ buildDir, workDir, tools, env, log, signal: opts.signal });
-        root = buildDir;
-      } else {
-        reportNothingToInstall(log);
-      }
-    }
+    const materialise = async (): Promise<void> => {
+      await syncBuildDir({
+        sourceDir,
+        buildDir,
+        manifestPath: join(workDir, 'build-manifest.json'),
+        entries: source.entries,
+        slice,
+        onChangedChunk: async (chunk, contents) => {
+          // compress what the sync changed while it goes on (and while the buildpack runs)
+          const key = chunkKey(chunk);
+          if (chunks.has(key)) return;
+          await chunks.settleTo(WARM_AHEAD - 1);
+          void chunks.put(key, compressChunk(chunk, buildDir, contents));
+        },
+      });
+    };
 
-    const processTypes = discoverProcessTypes(procfile, pkg, log);
+    let root = sourceDir;
+    let used: Buildpack[];
+    let defaults: Record<string, string>;
+    if (opts.buildpacks && opts.buildpacks.length > 0) {
+      // A classic buildpack gets a build dir holding the app and nothing else, every time.
+      classic = true;
+      dropBuildDir(workDir);
+      await materialise();
+      root = buildDir;
+      const tree: AppTree = { dir: buildDir, has: (f) => existsSync(join(buildDir, f)) };
+      used = opts.buildpacks.map((dir) => classicBuildpack(dir, opts.app, workDir));
+      const names: string[] = [];
+      for (const bp of used) names.push((await bp.detect(tree, opts.signal)) ?? bp.id);
+      for (const [i, bp] of used.entries()) {
+        log.step(`${names[i]} app detected`);
+        await bp.compile({ buildDir, cacheDir: buildpackCacheDir(workDir, bp.id), config: opts.env, log, signal: opts.signal });
+      }
+      defaults = await used[used.length - 1].release(buildDir, opts.signal);
+    } else {
+      const app: AppTree = { dir: sourceDir, has: (f) => sourceFiles.has(f) };
+      const node = nodeBuildpack();
+      const nodeName = await node.detect(app);
+      const bp = nodeName ? node : plainBuildpack();
+      used = [bp];
+      log.step(`${nodeName ?? (await bp.detect(app)) ?? bp.id} app detected`);
+      // no build dir unless the step runs a program (see the top of this file)
+      if (bp.writesBuildDir(app)) {
+        await materialise();
+        root = buildDir;
+      }
+      // the node step keeps npm-cache/ and install-stamp.json in the work dir itself
+      await bp.compile({ buildDir: root, cacheDir: workDir, config: opts.env, log, signal: opts.signal });
+      defaults = await bp.release(root, opts.signal);
+    }
+    const last = used[used.length - 1];
+    const processTypes = discoverProcessTypes(procfile, defaults, last.noProcessTypesAdvice, log);
 
     log.step('Compressing...');
     let entries = source.entries;
@@ -188,7 +212,7 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
     const slug = out.finish();
     await chunks.quiesce();
     chunks.prune(members.keys);
-    if (root === sourceDir) dropBuildDir(workDir);
+    if (root === sourceDir || classic) dropBuildDir(workDir);
 
     log.step(`Compiled slug size is ${formatSize(slug.size)}`);
     if (slug.size > opts.softLimitBytes) {
@@ -200,10 +224,11 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
         ].join('\n'),
       );
     }
-    return { slug, processTypes, buildpack: pkg ? 'node' : 'plain', class: classify(slug.size), top, warnings: log.warnings };
+    return { slug, processTypes, buildpack: used.map((b) => b.id).join(', '), class: classify(slug.size), top, warnings: log.warnings };
   } catch (err) {
     writer?.abandon();
     await cache?.quiesce();
+    if (classic) dropBuildDir(workDir);
     throw asBuildError(err, opts.signal);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Process types: the Procfile's (validated before anything is built: a deploy fails on any
- * error, naming file, line and reason), else the build step's defaults (node: `web: npm start`
- * when package.json has a start script). No process types at all is a warning.
+ * error, naming file, line and reason), else the buildpack's defaults (its `release`: node's
+ * `web: npm start` when package.json has a start script, a classic buildpack's bin/release
+ * `default_process_types`). No process types at all is a warning.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,6 @@ import { formatDiagnostic, hasErrors, parseProcfile, type ProcessEntry } from '.
 import type { Slugignore } from '../slugignore';
 import { BuildError } from './build-error';
 import type { BuildLog } from './build-log';
-import type { PackageJson } from './node-step';
 
 /** The Procfile's process types, undefined when there is no Procfile (or .slugignore drops it). */
 export function readProcfile(sourceDir: string, slugignore: Slugignore): ProcessEntry[] | undefined {
@@ -34,7 +34,16 @@ export function readProcfile(sourceDir: string, slugignore: Slugignore): Process
   return parsed.processes;
 }
 
-export function discoverProcessTypes(procfile: ProcessEntry[] | undefined, pkg: PackageJson | undefined, log: BuildLog): Record<string, string> {
+/**
+ * The Procfile's types when it declares any (it wins), else the buildpack's defaults; none at
+ * all is a warning with the buildpack's advice.
+ */
+export function discoverProcessTypes(
+  procfile: ProcessEntry[] | undefined,
+  defaults: Record<string, string>,
+  noProcessTypesAdvice: string,
+  log: BuildLog,
+): Record<string, string> {
   log.step('Discovering process types');
   const types: Record<string, string> = {};
   if (procfile && procfile.length > 0) {
@@ -42,17 +51,10 @@ export function discoverProcessTypes(procfile: ProcessEntry[] | undefined, pkg: 
     log.detail(`Procfile declares types -> ${Object.keys(types).join(', ')}`);
     return types;
   }
-  if (typeof pkg?.scripts?.start === 'string') {
-    types.web = 'npm start';
-    log.detail('Default types for buildpack -> web');
-    return types;
+  if (Object.keys(defaults).length > 0) {
+    log.detail(`Default types for buildpack -> ${Object.keys(defaults).join(', ')}`);
+    return { ...defaults };
   }
-  log.warn(
-    procfile
-      ? 'The Procfile declares no process types, so there is nothing to run: add a line such as "web: node server.js"'
-      : pkg
-        ? 'No Procfile and no start script in package.json, so there is nothing to run: add a Procfile ("web: node server.js") or a "start" script'
-        : 'No Procfile, so there is nothing to run: add one with a line such as "web: ./server"',
-  );
+  log.warn(procfile ? 'The Procfile declares no process types, so there is nothing to run: add a line such as "web: node server.js"' : noProcessTypesAdvice);
   return types;
 }

@@ -1,7 +1,8 @@
 /**
  * Runs a build command (argv, never a shell string) and hands its output to `onLine` line by
- * line as it comes, stdout and stderr alike. The command gets its own process group, so an
- * abort stops it with everything it started: SIGTERM to the group, SIGKILL 5 s later.
+ * line as it comes, stdout and stderr alike (or stderr apart, with `onStderrLine`). The
+ * command gets its own process group, so an abort stops it with everything it started:
+ * SIGTERM to the group, SIGKILL 5 s later.
  */
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
@@ -10,6 +11,8 @@ export interface RunOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   onLine: (line: string) => void;
+  /** stderr's lines, when they must be kept apart from stdout's (default: onLine) */
+  onStderrLine?: (line: string) => void;
   signal?: AbortSignal;
 }
 
@@ -45,24 +48,24 @@ export function runStreamed(command: string, args: readonly string[], opts: RunO
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const splitter = (): { push: (chunk: Buffer) => void; end: () => void } => {
+    const splitter = (onLine: (line: string) => void): { push: (chunk: Buffer) => void; end: () => void } => {
       let rest = '';
       const decoder = new StringDecoder('utf8');
       return {
         push(chunk) {
           const lines = (rest + decoder.write(chunk)).split('\n');
           rest = lines.pop() ?? '';
-          for (const l of lines) opts.onLine(l.replace(/\r$/, ''));
+          for (const l of lines) onLine(l.replace(/\r$/, ''));
         },
         end() {
           rest += decoder.end();
-          if (rest !== '') opts.onLine(rest.replace(/\r$/, ''));
+          if (rest !== '') onLine(rest.replace(/\r$/, ''));
           rest = '';
         },
       };
     };
-    const out = splitter();
-    const err = splitter();
+    const out = splitter(opts.onLine);
+    const err = splitter(opts.onStderrLine ?? opts.onLine);
     child.stdout.on('data', out.push);
     child.stderr.on('data', err.push);
     child.once('error', (e) => {

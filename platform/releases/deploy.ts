@@ -51,6 +51,7 @@ export async function deploy(
         workDir: appWorkDir(ctx.paths, appName),
         slugsDir: ctx.paths.slugs,
         env: app.config,
+        buildpacks: app.buildpacks,
         softLimitBytes: ctx.settings.slugSoftLimitMiB * MiB,
         hardLimitBytes: ctx.settings.slugHardLimitMiB * MiB,
         log,

@@ -23,6 +23,8 @@ export interface AppRecord {
   processTypes: Record<string, string>;
   /** The router answers H80 while this is on. */
   maintenance?: boolean;
+  /** Custom classic buildpacks (absolute dirs) for the next builds; absent or empty: built-in. */
+  buildpacks?: string[];
 }
 
 export interface ReleaseRecord {
