@@ -141,9 +141,30 @@ function logFilter(q: { ps?: string; source?: LogLine['source']; since?: string;
  */
 function ndjsonStream(req: FastifyRequest, reply: FastifyReply, start: (out: { write(v: unknown): boolean; onDrain(cb: () => void): void }) => () => void) {
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
-  const stop = start({ write: (v) => out.write(JSON.stringify(v) + '\n'), onDrain: (cb) => out.once('drain', cb) });
+  // Lines that arrive in one turn of the event loop go out as one chunk: a chunk (and a write)
+  // per line cost more CPU than the lines themselves at 10,000 lines a second.
+  let batch = '';
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (batch && !out.writableEnded) out.write(batch);
+    batch = '';
+  };
+  const stop = start({
+    write: (v) => {
+      batch += JSON.stringify(v) + '\n';
+      if (batch.length >= 64 * 1024) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+      return out.writableLength + batch.length < out.writableHighWaterMark;
+    },
+    onDrain: (cb) => out.once('drain', cb),
+  });
   req.raw.once('close', () => {
     stop();
+    flush();
     out.end();
   });
   return reply.code(200).type('application/x-ndjson').header('cache-control', 'no-cache').send(out);
