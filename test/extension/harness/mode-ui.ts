@@ -113,7 +113,7 @@ export async function runUiMode(opts: ModeOptions): Promise<ModeSummary> {
 
     await contextMenu(page, treeRow(page, APP), 'Set Config Var…');
     await answerInput(page, 'GREETING');
-    await answerInput(page, 'hello from the UI test');
+    await answerInput(page, 'hello from the UI test', 'Value of GREETING');
     await toast(page, 'Set GREETING on demo: v2 is now current.').waitFor({ timeout: 30000 });
     await treeRow(page, 'v2').waitFor({ timeout: 15000 });
     mark('configSetV2Ms');

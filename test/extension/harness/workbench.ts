@@ -76,7 +76,13 @@ export async function quickPick(page: Page, label: string): Promise<void> {
   await row.click();
 }
 
-export async function answerInput(page: Page, value: string): Promise<void> {
+/**
+ * Types `value` into the open input box and presses Enter. `prompt`: text of the box to wait for
+ * first — a second prompt reuses the same widget, so without it the value can land in the
+ * previous box while that one is still closing.
+ */
+export async function answerInput(page: Page, value: string, prompt?: string): Promise<void> {
+  if (prompt !== undefined) await page.locator('.quick-input-widget', { hasText: prompt }).waitFor({ state: 'visible', timeout: 15000 });
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 15000 });
   await input.fill(value);
