@@ -3,13 +3,14 @@
  * settings pick free ports, and stops any platform it started when the test ends.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { SlipwayClient } from '../../platform/client';
 import { pidAlive, readPlatformFile } from '../../platform/platform-file';
-import { ROOT, tempDir } from './tmp';
+import { ROOT } from './tmp';
 
 export const CLI = join(ROOT, 'dist', 'cli.js');
 
@@ -29,12 +30,19 @@ export interface CliHome {
 }
 
 export function cliHome(t: TestContext, settings: Record<string, unknown> = {}): CliHome {
-  const home = tempDir(t, 'slipway-cli-home-');
-  mkdirSync(home, { recursive: true });
+  // One hook that stops the platform (and so its dynos) BEFORE the home goes: the platform is
+  // found through the home's platform.json.
+  const home = mkdtempSync(join(tmpdir(), 'slipway-cli-home-'));
   writeFileSync(join(home, 'settings.json'), JSON.stringify({ apiPort: 0, routerPort: 0, ...settings }));
-  t.after(() => {
+  t.after(async () => {
     const info = readPlatformFile(join(home, 'platform.json'));
-    if (info && pidAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
+    if (info && pidAlive(info.pid)) {
+      process.kill(info.pid, 'SIGTERM');
+      const deadline = Date.now() + 15000;
+      while (pidAlive(info.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      if (pidAlive(info.pid)) process.kill(info.pid, 'SIGKILL');
+    }
+    rmSync(home, { recursive: true, force: true });
   });
   const run = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
     new Promise<CliResult>((resolve, reject) => {
