@@ -171,7 +171,6 @@ void test('an abort kills the buildpack and everything it started', async (t) =>
   const src = fixtureCopy(t, 'static-site');
   const abort = new AbortController();
   const lines: string[] = [];
-  const started = Date.now();
   const build = buildSlug({
     app: 'demo',
     sourceDir: src,
@@ -188,7 +187,6 @@ void test('an abort kills the buildpack and everything it started', async (t) =>
     },
   });
   await assert.rejects(build, (err: unknown) => err instanceof BuildError && err.code === 'build_aborted');
-  assert.ok(Date.now() - started < 10_000);
   const pid = Number(readFileSync(pidFile, 'utf8'));
   let alive = true;
   for (let i = 0; i < 50 && alive; i++) {

@@ -322,7 +322,6 @@ void test('npm failures: npm_failed with npm output streamed; an abort kills npm
   );
   const a = setup(t, slow);
   const controller = new AbortController();
-  const started = Date.now();
   const aborted = buildError(
     buildSlug(
       a.opts({
@@ -336,7 +335,6 @@ void test('npm failures: npm_failed with npm output streamed; an abort kills npm
   );
   const e = await aborted;
   assert.equal(e.code, 'build_aborted');
-  assert.ok(Date.now() - started < 30_000);
   assert.deepEqual(slugFiles(a.slugsDir), []);
 });
 
