@@ -3,13 +3,13 @@
  * in the background on free ports, real LevelDB, real slugs read back with GNU tar.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { App, Release, ReleaseInfo } from '../../platform/api/schemas';
 import { pidAlive, readPlatformFile } from '../../platform/platform-file';
-import { cliHome, CLI } from '../helpers/cli';
+import { cliHome, deployUntil } from '../helpers/cli';
 import { fixtureCopy, ROOT } from '../helpers/tmp';
 
 void test('the new-user path: create, deploy, config:set, rollback, releases', async (t) => {
@@ -163,15 +163,7 @@ void test('kill -9 in the middle of a deploy: releases stay contiguous, the last
   await cli.run(['config:set', 'X=1', '-a', 'crashy']);
 
   // Start a long deploy and kill the platform -9 once compression has begun.
-  const child = spawn(process.execPath, [CLI, 'deploy', dir, '-a', 'crashy'], { env: { ...process.env, SLIPWAY_HOME: cli.home }, stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('Compressing')) resolve();
-    });
-    child.on('close', () => reject(new Error(`deploy ended before compression: ${err}`)));
-  });
+  const child = await deployUntil(cli.home, dir, 'crashy', 'Compressing');
   const info = readPlatformFile(join(cli.home, 'platform.json'));
   assert.ok(info);
   process.kill(info.pid, 'SIGKILL');
@@ -197,15 +189,7 @@ void test('a deploy whose caller goes away before the release is cancelled: no r
   execFileSync(process.execPath, [join(ROOT, 'test', 'fixtures', 'make-tree.js'), join(dir, 'big'), '--files', '3000', '--mb', '60'], { stdio: 'ignore' });
   await cli.run(['apps:create', 'quitter']);
   assert.equal((await cli.run(['deploy', fixtureCopy(t, 'static-site'), '-a', 'quitter'])).code, 0);
-  const child = spawn(process.execPath, [CLI, 'deploy', dir, '-a', 'quitter'], { env: { ...process.env, SLIPWAY_HOME: cli.home }, stdio: ['ignore', 'ignore', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('Compressing')) resolve();
-    });
-    child.on('close', () => reject(new Error(`deploy ended before compression: ${err}`)));
-  });
+  const child = await deployUntil(cli.home, dir, 'quitter', 'Compressing');
   child.kill('SIGKILL');
   // config:set waits for the app's lock, so it runs once the cancelled deploy has given up.
   assert.equal((await cli.run(['config:set', 'AFTER=1', '-a', 'quitter'])).code, 0);

@@ -2,7 +2,8 @@
  * Runs the built CLI (dist/cli.js) as a real child process in a temporary $SLIPWAY_HOME whose
  * settings pick free ports, and stops any platform it started when the test ends.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,22 @@ export interface CliHome {
   /** A typed client for the platform this home's CLI started (after a first command). */
   client(): SlipwayClient;
   routerUrl(): string;
+}
+
+/**
+ * Starts `slipway deploy DIR -a APP` in the background and resolves once its build output
+ * shows `marker` (e.g. "Compressing"), so a test can interrupt the deploy mid-build.
+ */
+export function deployUntil(home: string, dir: string, app: string, marker: string): Promise<ChildProcessByStdio<null, null, Readable>> {
+  const child = spawn(process.execPath, [CLI, 'deploy', dir, '-a', app], { env: { ...process.env, SLIPWAY_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes(marker)) resolve(child);
+    });
+    child.on('close', () => reject(new Error(`the deploy ended before "${marker}": ${err}`)));
+  });
 }
 
 export function cliHome(t: TestContext, settings: Record<string, unknown> = {}): CliHome {
