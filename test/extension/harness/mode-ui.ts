@@ -120,7 +120,10 @@ export async function runUiMode(opts: ModeOptions): Promise<ModeSummary> {
 
     await contextMenu(page, treeRow(page, 'v1'), 'Roll Back to Release…');
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: 15000 });
+    await dialog.waitFor({ timeout: 15000 }).catch(async (err: Error) => {
+      const toasts = await page.locator('.notifications-toasts .notification-list-item').allInnerTexts().catch(() => []);
+      throw new Error(`${err.message}\nno rollback confirmation; the notifications: ${JSON.stringify(toasts)}`);
+    });
     summary.rollbackDialog = (await dialog.innerText()).replace(/\u00a0/g, ' ');
     await shot('07-rollback-confirm', 'the modal confirmation of the rollback: what v1 restores (description, slug, GREETING removed) and how to undo it');
     await dialog.locator('.monaco-button', { hasText: 'Roll Back' }).click();

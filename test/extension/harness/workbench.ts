@@ -91,9 +91,18 @@ export async function answerInput(page: Page, value: string, prompt?: string): P
 
 /** Right-clicks `row` and chooses `item` from its context menu. */
 export async function contextMenu(page: Page, row: Locator, item: string): Promise<void> {
-  await row.click({ button: 'right' });
   const entry = page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first();
-  await entry.waitFor({ timeout: 15000 });
+  // The tree re-renders on platform events; a row can move between locating it and the click,
+  // and the menu then belongs to its neighbour. The list focuses the row it opened a menu on:
+  // when that is not ours, close the menu and try again.
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    await entry.waitFor({ timeout: 15000 });
+    const ours = await row.evaluate((el) => el.classList.contains('focused')).catch(() => false);
+    if (ours || attempt === 5) break;
+    await page.keyboard.press('Escape');
+    await entry.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+  }
   await entry.click();
 }
 
