@@ -4,55 +4,19 @@
  * (its lines come back as `remote:` lines) and releases; `buildpacks`, `buildpacks:clear`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import type { Release } from '../../platform/api/schemas';
-import { cliHome, type CliHome } from '../helpers/cli';
+import { cliHome } from '../helpers/cli';
+import { gitIn } from '../helpers/git';
 import { routerGet, until } from '../helpers/http';
-import { fixtureCopy, tempDir } from '../helpers/tmp';
 
 const BUILDPACKS = join(__dirname, '..', 'fixtures', 'buildpacks');
-
-/** git as a user would run it: a HOME of its own, no system config, never a prompt. */
-function gitIn(t: TestContext, cli: CliHome) {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: tempDir(t, 'slipway-git-home-'),
-    SLIPWAY_HOME: cli.home,
-    SLIPWAY_APP: '',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_AUTHOR_NAME: 'Slipway Test',
-    GIT_AUTHOR_EMAIL: 'test@slipway.invalid',
-    GIT_COMMITTER_NAME: 'Slipway Test',
-    GIT_COMMITTER_EMAIL: 'test@slipway.invalid',
-  };
-  const git = (dir: string, args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn('git', args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-  const ok = async (dir: string, args: string[]) => {
-    const r = await git(dir, args);
-    assert.equal(r.code, 0, `git ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  return { env, git, ok };
-}
 
 void test('buildpacks:set, then git push slipway main builds with the classic buildpack and releases', async (t) => {
   const cli = cliHome(t);
   const g = gitIn(t, cli);
-  const dir = fixtureCopy(t, 'node-web-worker');
-  await g.ok(dir, ['init', '-q', '-b', 'main']);
-  await g.ok(dir, ['add', '-A']);
-  await g.ok(dir, ['commit', '-q', '-m', 'first']);
+  const dir = await g.repo();
 
   assert.equal((await cli.run(['apps:create', 'demo'])).code, 0);
   const none = await cli.run(['buildpacks', '-a', 'demo']);

@@ -4,74 +4,16 @@
  * `git http-backend`, the pre-receive hook building and releasing, the router serving the result.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import type { Release } from '../../platform/api/schemas';
 import { readPlatformFile } from '../../platform/platform-file';
 import { CLI, cliHome, type CliHome } from '../helpers/cli';
+import { gitIn } from '../helpers/git';
 import { routerGet, until } from '../helpers/http';
-import { fixtureCopy, tempDir } from '../helpers/tmp';
-
-interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs git in `dir` as a user would: a HOME of its own, no system config, never a prompt. */
-function gitIn(t: TestContext, cli: CliHome) {
-  const home = tempDir(t, 'slipway-git-home-');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: home,
-    SLIPWAY_HOME: cli.home,
-    SLIPWAY_APP: '',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_AUTHOR_NAME: 'Slipway Test',
-    GIT_AUTHOR_EMAIL: 'test@slipway.invalid',
-    GIT_COMMITTER_NAME: 'Slipway Test',
-    GIT_COMMITTER_EMAIL: 'test@slipway.invalid',
-  };
-  const git = (dir: string, args: string[], onStderr?: (text: string) => void) =>
-    new Promise<GitResult>((resolve, reject) => {
-      const child = spawn('git', args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        onStderr?.(stderr);
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-  const ok = async (dir: string, args: string[]) => {
-    const r = await git(dir, args);
-    assert.equal(r.code, 0, `git ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  return {
-    env,
-    git,
-    ok,
-    /** A fixture copy as a fresh repository with one commit on main; resolves to its directory. */
-    async repo(fixture = 'node-web-worker'): Promise<string> {
-      const dir = fixtureCopy(t, fixture);
-      await ok(dir, ['init', '-q', '-b', 'main']);
-      await ok(dir, ['add', '-A']);
-      await ok(dir, ['commit', '-q', '-m', 'first']);
-      return dir;
-    },
-    async commit(dir: string, message: string, amend = false): Promise<string> {
-      await ok(dir, ['add', '-A']);
-      await ok(dir, ['commit', '-q', '-m', message, ...(amend ? ['--amend'] : [])]);
-      return ok(dir, ['rev-parse', 'HEAD']);
-    },
-  };
-}
+import { tempDir } from '../helpers/tmp';
 
 const greet = (dir: string, word: string) => writeFileSync(join(dir, 'lib', 'greeting.js'), `exports.greeting = () => process.env.GREETING || '${word}';\n`);
 

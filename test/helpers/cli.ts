@@ -11,15 +11,12 @@ import type { TestContext } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { SlipwayClient } from '../../platform/client';
 import { pidAlive, readPlatformFile } from '../../platform/platform-file';
+import { collect, type ProcessResult } from './process';
 import { ROOT } from './tmp';
 
 export const CLI = join(ROOT, 'dist', 'cli.js');
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = ProcessResult;
 
 export interface CliHome {
   home: string;
@@ -61,20 +58,8 @@ export function cliHome(t: TestContext, settings: Record<string, unknown> = {}):
     }
     rmSync(home, { recursive: true, force: true });
   });
-  const run = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        cwd: opts.cwd ?? home,
-        env: { ...process.env, SLIPWAY_HOME: home, SLIPWAY_APP: '', ...opts.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+  const run = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> =>
+    collect(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? home, env: { ...process.env, SLIPWAY_HOME: home, SLIPWAY_APP: '', ...opts.env } });
   const info = () => {
     const i = readPlatformFile(join(home, 'platform.json'));
     if (!i) throw new Error('no platform is running for this home yet');
