@@ -20,6 +20,10 @@
  *    reusing every member whose chunk is unchanged (chunk-cache.ts), hashing as it is
  *    written; refuse above the hard limit (no file left), warn above the soft one.
  *
+ * The programs a build runs (npm, a buildpack's bin/*) run in a bubblewrap sandbox where it
+ * works, writing only the build dir and their cache (build-sandbox.ts); the first one says in
+ * the build output whether it is sandboxed.
+ *
  * Work dir layout (per app, kept across builds and restarts): `build/` the build dir,
  * `build-manifest.json` what the sync copied, `chunks/` compressed members, `npm-cache/`,
  * `install-stamp.json`, `buildpack-cache/<hash of the buildpack dir>/` a custom buildpack's
@@ -41,6 +45,7 @@ import { walkTree } from '../slugs/tree';
 import { BuildError } from './build-error';
 import { BuildLog } from './build-log';
 import { syncBuildDir } from './build-dir-sync';
+import { BuildSandbox } from './build-sandbox';
 import type { AppTree, Buildpack } from './buildpack';
 import { nodeBuildpack, plainBuildpack } from './builtin-buildpacks';
 import { buildpackCacheDir, classicBuildpack } from './classic-buildpack';
@@ -63,6 +68,11 @@ export interface BuildOptions {
   hardLimitBytes: number;
   /** build output lines, without "-----> Launching..." (the caller prints that) */
   log: (line: string) => void;
+  /**
+   * Whether the build's programs run in the bubblewrap sandbox: true requires it, false never;
+   * default: where it works here (the platform passes what its dynos use).
+   */
+  sandbox?: boolean;
   signal?: AbortSignal;
 }
 
@@ -97,6 +107,7 @@ export async function buildSlug(opts: BuildOptions): Promise<BuildResult> {
 
 async function build(opts: BuildOptions): Promise<BuildResult> {
   const log = new BuildLog(opts.log);
+  const sandbox = new BuildSandbox(opts.sandbox, log);
   const slice = new TimeSlice(opts.signal);
   const workDir = resolve(opts.workDir);
   const sourceDir = resolve(opts.sourceDir);
@@ -153,7 +164,7 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
       await materialise();
       root = buildDir;
       const tree: AppTree = { dir: buildDir, has: (f) => existsSync(join(buildDir, f)) };
-      used = opts.buildpacks.map((dir) => classicBuildpack(dir, opts.app, workDir));
+      used = opts.buildpacks.map((dir) => classicBuildpack(dir, opts.app, workDir, sandbox));
       const names: string[] = [];
       for (const bp of used) names.push((await bp.detect(tree, opts.signal)) ?? bp.id);
       for (const [i, bp] of used.entries()) {
@@ -163,7 +174,7 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
       defaults = await used[used.length - 1].release(buildDir, opts.signal);
     } else {
       const app: AppTree = { dir: sourceDir, has: (f) => sourceFiles.has(f) };
-      const node = nodeBuildpack();
+      const node = nodeBuildpack(sandbox);
       const nodeName = await node.detect(app);
       const bp = nodeName ? node : plainBuildpack();
       used = [bp];

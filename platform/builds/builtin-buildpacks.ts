@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppTree, Buildpack, CompileContext } from './buildpack';
+import type { BuildSandbox } from './build-sandbox';
 import {
   checkEngines,
   findNodeTools,
@@ -17,8 +18,8 @@ import {
   type PackageJson,
 } from './node-step';
 
-/** The node step for one build (it keeps the package.json that detect read). */
-export function nodeBuildpack(): Buildpack {
+/** The node step for one build (it keeps the package.json that detect read); npm runs in `sandbox`. */
+export function nodeBuildpack(sandbox: BuildSandbox): Buildpack {
   let pkg: PackageJson | undefined;
   let install = false;
   return {
@@ -38,7 +39,7 @@ export function nodeBuildpack(): Buildpack {
       const env: NodeJS.ProcessEnv = { ...process.env, ...c.config };
       const tools = findNodeTools(env);
       await checkEngines(pkg, tools, c.log);
-      if (install) await installDependencies({ buildDir: c.buildDir, workDir: c.cacheDir, tools, env, log: c.log, signal: c.signal });
+      if (install) await installDependencies({ buildDir: c.buildDir, workDir: c.cacheDir, tools, env, log: c.log, sandbox, signal: c.signal });
       else reportNothingToInstall(c.log);
     },
     release(): Promise<Record<string, string>> {

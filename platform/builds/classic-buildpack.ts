@@ -11,13 +11,16 @@
  *
  * Each runs with argv (never a shell string), in BUILD_DIR, in its own process group (an abort
  * kills the group), with the platform's environment plus STACK=slipway-1: the config vars
- * reach it through ENV_DIR only, as on Heroku.
+ * reach it through ENV_DIR only, as on Heroku. Where bubblewrap works they run sandboxed
+ * (build-sandbox.ts): BUILD_DIR is /app and CACHE_DIR /tmp/cache, the only places they can
+ * write besides a private /tmp; ENV_DIR (/tmp/env) and the buildpack itself are read-only.
  */
 import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { BuildError } from './build-error';
 import type { AppTree, Buildpack, CompileContext } from './buildpack';
+import type { BuildSandbox } from './build-sandbox';
 import { parseDefaultProcessTypes } from './release-yaml';
 import { runStreamed, type RunResult } from './run-streamed';
 
@@ -84,8 +87,13 @@ function writeEnvDir(dir: string, config: Record<string, string>): void {
   }
 }
 
-export function classicBuildpack(dir: string, appName: string, workDir: string): Buildpack {
+export function classicBuildpack(dir: string, appName: string, workDir: string, sandbox: BuildSandbox): Buildpack {
   const bin = (name: string) => join(dir, 'bin', name);
+  /** bin/NAME BUILD_DIR (bin/detect, bin/release), sandboxed where bubblewrap works. */
+  const onBuildDir = (name: string, buildDir: string) => {
+    const dirs = { build: buildDir, readOnly: [dir] };
+    return sandbox.command(dirs, [bin(name), sandbox.paths(dirs).build], env());
+  };
   return {
     id: dir,
     noProcessTypesAdvice: `No Procfile and no default process types from the buildpack (${dir}), so there is nothing to run: add a Procfile with a line such as "web: ./server"`,
@@ -97,7 +105,8 @@ export function classicBuildpack(dir: string, appName: string, workDir: string):
       }
       const out: string[] = [];
       const err: string[] = [];
-      const r = await runStreamed(bin('detect'), [app.dir], { cwd: app.dir, env: env(), onLine: (l) => out.push(l), onStderrLine: (l) => err.push(l), signal });
+      const cmd = onBuildDir('detect', app.dir);
+      const r = await runStreamed(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, onLine: (l) => out.push(l), onStderrLine: (l) => err.push(l), signal });
       if (r.aborted) throw new BuildError('build_aborted', 'the build was cancelled while bin/detect ran');
       if (r.code !== 0) {
         const said = err.filter((l) => l.trim() !== '').slice(-5);
@@ -117,7 +126,10 @@ export function classicBuildpack(dir: string, appName: string, workDir: string):
       mkdirSync(c.cacheDir, { recursive: true });
       writeEnvDir(envDir, c.config);
       try {
-        const r = await runStreamed(bin('compile'), [c.buildDir, c.cacheDir, envDir], { cwd: c.buildDir, env: env(), onLine: (l) => c.log.raw(l), signal: c.signal });
+        const dirs = { build: c.buildDir, cache: c.cacheDir, env: envDir, readOnly: [dir] };
+        const p = sandbox.paths(dirs);
+        const cmd = sandbox.command(dirs, [bin('compile'), p.build, p.cache, p.env], env());
+        const r = await runStreamed(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, onLine: (l) => c.log.raw(l), signal: c.signal });
         if (r.aborted) throw new BuildError('build_aborted', 'the build was cancelled while bin/compile ran');
         if (r.code !== 0) {
           throw new BuildError('buildpack_failed', `the buildpack ${dir} failed: bin/compile ${how(r)}; its output is above. Nothing was released`);
@@ -131,7 +143,8 @@ export function classicBuildpack(dir: string, appName: string, workDir: string):
       if (!isExecutable(bin('release'))) return {};
       const out: string[] = [];
       const err: string[] = [];
-      const r = await runStreamed(bin('release'), [buildDir], { cwd: buildDir, env: env(), onLine: (l) => out.push(l), onStderrLine: (l) => err.push(l), signal });
+      const cmd = onBuildDir('release', buildDir);
+      const r = await runStreamed(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, onLine: (l) => out.push(l), onStderrLine: (l) => err.push(l), signal });
       if (r.aborted) throw new BuildError('build_aborted', 'the build was cancelled while bin/release ran');
       if (r.code !== 0) {
         const said = err.filter((l) => l.trim() !== '').slice(-5);

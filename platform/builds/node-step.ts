@@ -5,7 +5,9 @@
  * `npm install --omit=dev --no-package-lock` without one (so the slug holds the app's own files
  * plus node_modules, nothing npm invented). npm runs in the build dir with the app's config
  * vars in its environment, NODE_ENV=production unless the app sets it, and a per-app npm cache
- * in the work dir; its output is streamed, indented.
+ * in the work dir; its output is streamed, indented. Where bubblewrap works npm runs sandboxed
+ * (build-sandbox.ts): it can write the build dir and its cache only; the network and the
+ * user's npm config (~/.npmrc: registry, auth) are as they are outside.
  *
  * The install is skipped when the install stamp says nothing changed (install-stamp.ts), and
  * when there is nothing to install: no lockfile, no dependencies, no install scripts (npm
@@ -13,11 +15,13 @@
  * program at all (see build.ts).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BuildError } from './build-error';
 import type { BuildLog } from './build-log';
+import type { BuildSandbox } from './build-sandbox';
 import { satisfiesRange } from './engines';
 import { findExecutable } from './find-executable';
 import { clearInstallStamp, installInputs, isInstallCurrent, writeInstallStamp } from './install-stamp';
@@ -107,6 +111,7 @@ export interface InstallOptions {
   tools: NodeTools;
   env: NodeJS.ProcessEnv;
   log: BuildLog;
+  sandbox: BuildSandbox;
   signal?: AbortSignal;
 }
 
@@ -125,28 +130,35 @@ export function reportNothingToInstall(log: BuildLog): void {
 /** Installs production dependencies (needsInstall is true); true when npm ran. */
 export async function installDependencies(o: InstallOptions): Promise<boolean> {
   const { buildDir, log } = o;
-  log.step('Installing dependencies');
   const lockfile = LOCKFILES.find((f) => existsSync(join(buildDir, f)));
-
   const args = lockfile ? ['ci', '--omit=dev', ...QUIET] : ['install', '--omit=dev', '--no-package-lock', ...QUIET];
   const stampPath = join(o.workDir, 'install-stamp.json');
   const inputs = installInputs({ buildDir, lockfile, node: o.tools.node, npm: o.tools.npm, args });
   if (isInstallCurrent(stampPath, inputs, buildDir)) {
+    log.step('Installing dependencies');
     log.detail(`package.json${lockfile ? ` and ${lockfile}` : ''} unchanged since the last install: using the cached node_modules`);
     return false;
   }
 
   clearInstallStamp(stampPath);
-  const env: NodeJS.ProcessEnv = {
+  const cache = join(o.workDir, 'npm-cache');
+  mkdirSync(cache, { recursive: true });
+  // A sandbox has a HOME of its own: npm is told where the user's config is.
+  const userconfig = o.env.npm_config_userconfig ?? o.env.NPM_CONFIG_USERCONFIG ?? join(o.env.HOME ?? homedir(), '.npmrc');
+  const dirs = { build: buildDir, cache, readOnly: [userconfig] };
+  // (says whether it is sandboxed, under "app detected", before the step)
+  const cmd = o.sandbox.command(dirs, [o.tools.npm, ...args], {
     ...o.env,
     NODE_ENV: o.env.NODE_ENV ?? 'production',
-    npm_config_cache: join(o.workDir, 'npm-cache'),
-  };
+    npm_config_cache: o.sandbox.paths(dirs).cache,
+    npm_config_userconfig: userconfig,
+  });
+  log.step('Installing dependencies');
   log.detail(`npm ${args.slice(0, 2).join(' ')}`);
   const onLine = (l: string): void => {
     if (l.trim() !== '') log.detail(l);
   };
-  const r = await runStreamed(o.tools.npm, args, { cwd: buildDir, env, onLine, signal: o.signal });
+  const r = await runStreamed(cmd.file, cmd.args, { cwd: cmd.cwd, env: cmd.env, onLine, signal: o.signal });
   if (r.aborted) throw new BuildError('build_aborted', `the build was cancelled while npm ${args[0]} ran`);
   if (r.code !== 0) {
     const how = r.code === null ? `was killed by ${r.signal ?? 'a signal'}` : `exited with code ${r.code}`;

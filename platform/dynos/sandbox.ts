@@ -13,9 +13,9 @@
  *         --json-status-fd 3                             reports the sandbox's host pid
  *         /bin/sh -c COMMAND
  *
- * The host's / is bound entry by entry rather than with `--ro-bind / /` so that bwrap can
- * create /app (a read-only / has no room for a new mount point). Networking is shared: dynos
- * listen on loopback ports.
+ * The host's root is shown read-only entry by entry, and whether bubblewrap works is probed
+ * once per process: both are shared with the builds (../sandbox/bwrap.ts). Networking is
+ * shared: dynos listen on loopback ports.
  *
  * Signals: `--new-session` makes the command its own process group, apart from bwrap itself,
  * so that a SIGTERM to that group reaches the app but not bwrap (which would die of it and
@@ -26,10 +26,9 @@
  * starts nothing more, as if it had died) and kills it once the rest of its group has ended
  * (dyno.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { detectBwrap, SHELL } from '../sandbox/bwrap';
+
+export { hostRootArgs, SHELL } from '../sandbox/bwrap';
 
 export interface DynoLaunch {
   file: string;
@@ -47,31 +46,10 @@ export interface Launcher {
   launch(dir: string, command: string): DynoLaunch;
 }
 
-export const SHELL = '/bin/sh';
-const SKIP_ROOT_ENTRIES = new Set(['proc', 'dev', 'tmp', 'app']);
-
 export const plainLauncher: Launcher = {
   sandboxed: false,
   launch: (dir, command) => ({ file: SHELL, args: ['-c', command], cwd: dir, home: dir, statusFd: false }),
 };
-
-/** bwrap arguments that show the host's root read-only, one top-level entry at a time. */
-export function hostRootArgs(root = '/'): string[] {
-  const args: string[] = [];
-  for (const name of readdirSync(root).sort()) {
-    if (SKIP_ROOT_ENTRIES.has(name)) continue;
-    const path = join(root, name);
-    let isLink: boolean;
-    try {
-      isLink = lstatSync(path).isSymbolicLink();
-    } catch {
-      continue;
-    }
-    if (isLink) args.push('--symlink', readlinkSync(path), path);
-    else args.push('--ro-bind', path, path);
-  }
-  return args;
-}
 
 export function bwrapLauncher(bwrap: string, rootArgs: readonly string[], dropCaps: boolean): Launcher {
   return {
@@ -104,28 +82,10 @@ export function bwrapLauncher(bwrap: string, rootArgs: readonly string[], dropCa
 
 /**
  * bubblewrap, when it is installed and a probe sandbox of the dynos' shape runs here (with
- * capabilities dropped if bwrap allows it); otherwise null. Synchronous, once per manager
- * (about 20 ms).
+ * capabilities dropped if bwrap allows it); otherwise null. Synchronous, probed once per
+ * process (about 20 ms; ../sandbox/bwrap.ts).
  */
 export function detectSandbox(bwrap = 'bwrap'): Launcher | null {
-  if (process.platform !== 'linux') return null;
-  let rootArgs: string[];
-  try {
-    rootArgs = hostRootArgs();
-  } catch {
-    return null;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'slipway-sandbox-probe-'));
-  try {
-    for (const dropCaps of [true, false]) {
-      const launcher = bwrapLauncher(bwrap, rootArgs, dropCaps);
-      const l = launcher.launch(dir, ': > /app/probe && test ! -w /usr');
-      const args = l.args.filter((a, i, all) => !(a === '--json-status-fd' || all[i - 1] === '--json-status-fd'));
-      const r = spawnSync(l.file, args, { cwd: dir, stdio: 'ignore', timeout: 10_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-      if (r.status === 0 && existsSync(join(dir, 'probe'))) return launcher;
-    }
-    return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const found = detectBwrap(bwrap);
+  return found ? bwrapLauncher(found.file, found.rootArgs, found.dropCaps) : null;
 }

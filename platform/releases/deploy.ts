@@ -55,6 +55,8 @@ export async function deploy(
         softLimitBytes: ctx.settings.slugSoftLimitMiB * MiB,
         hardLimitBytes: ctx.settings.slugHardLimitMiB * MiB,
         log,
+        // builds run sandboxed exactly when the dynos do (ps and the build output agree)
+        sandbox: ctx.dynos.sandboxed,
         signal,
       });
     } catch (err) {

@@ -6,17 +6,22 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { BuildError, buildSlug } from '../../platform/builds/build';
+import { PLAIN_NOTE, SANDBOXED_NOTE } from '../../platform/builds/build-sandbox';
 import { parseDefaultProcessTypes } from '../../platform/builds/release-yaml';
+import { detectBwrap } from '../../platform/sandbox/bwrap';
 import type { ClientError } from '../../platform/client';
 import { startPlatform } from '../helpers/platform';
 import { fixtureCopy, tempDir } from '../helpers/tmp';
 
 const HELLO = join(__dirname, '..', 'fixtures', 'buildpacks', 'hello');
 const MiB = 1024 * 1024;
+/** Builds are tested sandboxed (where bubblewrap works) and plain. */
+const MODES: boolean[] = detectBwrap() ? [true, false] : [false];
 
 function extractSlug(t: TestContext, file: string): string {
   const dir = tempDir(t, 'slipway-extract-');
@@ -161,44 +166,65 @@ void test('a buildpack whose detect fails is a clear rejection; a failing compil
   assert.ok(!existsSync(join(p.home, 'apps', 'demo', 'buildpack-env')));
 });
 
-void test('an abort kills the buildpack and everything it started', async (t) => {
-  const dir = tempDir(t, 'slipway-bp-abort-');
-  const pidFile = join(dir, 'child.pid');
-  const bp = makeBuildpack(t, {
-    detect: 'echo Sleepy',
-    compile: `sleep 60 &\necho $! > ${pidFile}\necho "-----> sleeping"\nwait`,
-  });
-  const src = fixtureCopy(t, 'static-site');
-  const abort = new AbortController();
-  const lines: string[] = [];
-  const build = buildSlug({
-    app: 'demo',
-    sourceDir: src,
-    workDir: join(dir, 'work'),
-    slugsDir: join(dir, 'slugs'),
-    env: {},
-    buildpacks: [bp],
-    softLimitBytes: 300 * MiB,
-    hardLimitBytes: 500 * MiB,
-    signal: abort.signal,
-    log: (l) => {
-      lines.push(l);
-      if (l === '-----> sleeping') abort.abort();
-    },
-  });
-  await assert.rejects(build, (err: unknown) => err instanceof BuildError && err.code === 'build_aborted');
-  const pid = Number(readFileSync(pidFile, 'utf8'));
-  let alive = true;
-  for (let i = 0; i < 50 && alive; i++) {
+/** The pids of the host's processes running `sleep ARG`. */
+function sleepers(arg: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
     try {
-      process.kill(pid, 0);
-      await new Promise((r) => setTimeout(r, 100));
+      const argv = readFileSync(join('/proc', name, 'cmdline'), 'utf8').split('\0');
+      if (argv[0].endsWith('sleep') && argv[1] === arg) pids.push(Number(name));
     } catch {
-      alive = false;
+      // gone meanwhile
     }
   }
-  assert.equal(alive, false, 'the sleep the buildpack started was killed with its group');
-});
+  return pids;
+}
+
+for (const sandbox of MODES) {
+  void test(`an abort kills the buildpack and everything it started (${sandbox ? 'sandboxed' : 'plain'})`, async (t) => {
+    const dir = tempDir(t, 'slipway-bp-abort-');
+    // a sleep found by its argument in /proc (a sandboxed one's own pid is of its namespace)
+    const arg = `600.${randomInt(100_000, 1_000_000)}`;
+    const bp = makeBuildpack(t, {
+      detect: 'echo Sleepy',
+      // says so once the sleep runs (not before its exec)
+      compile: `sleep ${arg} &\nuntil [ "$(tr -d '\\0' < /proc/$!/cmdline)" = "sleep${arg}" ]; do :; done\necho "-----> sleeping"\nwait`,
+    });
+    const src = fixtureCopy(t, 'static-site');
+    const abort = new AbortController();
+    const lines: string[] = [];
+    let running: number[] = [];
+    const build = buildSlug({
+      app: 'demo',
+      sourceDir: src,
+      workDir: join(dir, 'work'),
+      slugsDir: join(dir, 'slugs'),
+      env: {},
+      buildpacks: [bp],
+      softLimitBytes: 300 * MiB,
+      hardLimitBytes: 500 * MiB,
+      sandbox,
+      signal: abort.signal,
+      log: (l) => {
+        lines.push(l);
+        if (l === '-----> sleeping') {
+          running = sleepers(arg);
+          abort.abort();
+        }
+      },
+    });
+    await assert.rejects(build, (err: unknown) => err instanceof BuildError && err.code === 'build_aborted');
+    assert.ok(lines.includes(`       ${sandbox ? SANDBOXED_NOTE : PLAIN_NOTE}`), lines.join('\n'));
+    assert.equal(running.length, 1, 'the sleep ran when the build was aborted');
+    let left = running;
+    for (let i = 0; i < 50 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = sleepers(arg);
+    }
+    assert.deepEqual(left, [], 'the sleep the buildpack started was killed with its group');
+  });
+}
 
 void test('bin/release YAML: default_process_types and nothing else', () => {
   assert.deepEqual(parseDefaultProcessTypes('---\naddons: []\ndefault_process_types:\n  web: node server.js\n  worker: "bin/worker --fast"\nconfig_vars:\n  X: y\n'), {
