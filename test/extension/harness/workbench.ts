@@ -98,7 +98,7 @@ export async function contextMenu(page: Page, row: Locator, item: string): Promi
   for (let attempt = 1; ; attempt++) {
     await row.click({ button: 'right' });
     await entry.waitFor({ timeout: 15000 });
-    const ours = await row.evaluate((el) => el.classList.contains('focused')).catch(() => false);
+    const ours = /\bfocused\b/.test((await row.getAttribute('class').catch(() => null)) ?? '');
     if (ours || attempt === 5) break;
     await page.keyboard.press('Escape');
     await entry.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
