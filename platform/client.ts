@@ -2,7 +2,7 @@
  * The one typed client of the platform API, used by the CLI, the extension and the tests. Its
  * types come from the TypeBox schemas in api/schemas.ts, so client and server cannot drift.
  */
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { Static } from 'typebox';
 import type * as S from './api/schemas';
 import type { LogsQuery as LogsQuerySchema, ScaleBody } from './api/schemas';
@@ -173,13 +173,48 @@ export class SlipwayClient {
   }
 
   /**
-   * Runs COMMAND in a one-off dyno; `stdin` (if any) is streamed to it while its output arrives.
-   * Uses node:http rather than fetch so that the request body can stream during the response.
+   * Runs COMMAND in a one-off dyno with pipes; `stdin` (if any) is streamed to it while its
+   * output arrives. Uses node:http rather than fetch so that the request body can stream
+   * during the response.
    */
-  run(app: string, command: string, io: { stdin?: NodeJS.ReadableStream; onStdout(b: Buffer): void; onStderr(b: Buffer): void; onStart?(dyno: string): void }): Promise<number> {
-    const url = new URL(`/apps/${encodeURIComponent(app)}/run?command=${encodeURIComponent(command)}`, this.opts.url);
-    return new Promise<number>((resolve, reject) => {
-      const req = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/octet-stream' } }, (res) => {
+  run(app: string, command: string, io: RunIo & { stdin?: NodeJS.ReadableStream }): Promise<number> {
+    const { req, exit } = this.runExchange(app, { command }, 'application/octet-stream', io);
+    if (io.stdin) io.stdin.pipe(req);
+    else req.end();
+    return exit;
+  }
+
+  /**
+   * Runs COMMAND in a one-off dyno on a pseudo-terminal of the given size (when the platform
+   * can make one: see `onStart`'s `tty`). The session takes keystrokes and resizes while the
+   * terminal's output arrives (as `onStdout`); `exit` is the command's status.
+   */
+  runTty(app: string, command: string, tty: RunTty, io: RunIo): RunSession {
+    const query = { command, tty: true, cols: tty.cols, rows: tty.rows, ...(tty.term ? { term: tty.term } : {}) };
+    const { req, exit } = this.runExchange(app, query, 'application/x-ndjson', io);
+    const send = (input: S.RunInput) => {
+      if (!req.writableEnded && !req.destroyed) req.write(JSON.stringify(input) + '\n');
+    };
+    const end = () => {
+      if (!req.writableEnded) req.end();
+    };
+    void exit.then(end, end);
+    return {
+      exit,
+      write: (data) => send({ type: 'stdin', data: Buffer.from(data).toString('base64') }),
+      resize: (cols, rows) => send({ type: 'resize', cols, rows }),
+      end,
+      close: () => req.destroy(),
+    };
+  }
+
+  /** POST /apps/:app/run: the request is returned open (its body streams); `exit` settles once. */
+  private runExchange(app: string, q: Record<string, string | number | boolean>, contentType: string, io: RunIo): { req: ClientRequest; exit: Promise<number> } {
+    const url = new URL(`/apps/${encodeURIComponent(app)}/run${query(q)}`, this.opts.url);
+    let req!: ClientRequest;
+    const exit = new Promise<number>((resolve, reject) => {
+      const interrupted = () => new ClientError('run_interrupted', 'the connection to the platform was lost before the one-off dyno ended (did the platform stop?)', null);
+      req = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': contentType } }, (res) => {
         if ((res.statusCode ?? 500) >= 400) {
           let body = '';
           res.on('data', (d: Buffer) => (body += d.toString()));
@@ -191,6 +226,7 @@ export class SlipwayClient {
               reject(new ClientError(`http_${res.statusCode}`, `the platform answered ${res.statusCode}`, res.statusCode ?? null));
             }
           });
+          res.on('error', () => reject(interrupted()));
           return;
         }
         let buffer = '';
@@ -203,17 +239,21 @@ export class SlipwayClient {
             buffer = buffer.slice(nl + 1);
             if (ev.type === 'stdout') io.onStdout(Buffer.from(ev.data, 'base64'));
             else if (ev.type === 'stderr') io.onStderr(Buffer.from(ev.data, 'base64'));
-            else if (ev.type === 'started') io.onStart?.(ev.dyno);
+            else if (ev.type === 'started') io.onStart?.(ev.dyno, ev.tty ?? false);
             else if (ev.type === 'exit') code = ev.code;
           }
         });
-        res.on('end', () => (code === null ? reject(new ClientError('run_interrupted', 'the one-off dyno ended without an exit status (did the platform stop?)', null)) : resolve(code)));
-        res.on('error', reject);
+        const settle = () => (code === null ? reject(interrupted()) : resolve(code));
+        res.on('end', settle);
+        res.on('close', settle);
+        res.on('error', settle);
       });
+      req.setNoDelay(true);
+      // The headers go now: a tty's first keystroke waits for `started`, which waits for them.
+      req.flushHeaders();
       req.on('error', (err) => reject(new ClientError('platform_unreachable', `cannot reach the Slipway platform at ${this.opts.url} (${err.message})`, null)));
-      if (io.stdin) io.stdin.pipe(req);
-      else req.end();
     });
+    return { req, exit };
   }
 
   /** Builds DIR (absolute, on this machine) and releases it; build output arrives line by line. */
@@ -231,6 +271,34 @@ export class SlipwayClient {
 }
 
 export type LogsQuery = Static<typeof LogsQuerySchema>;
+
+/** What a one-off dyno's caller gets: its output as it arrives, and its name once it runs. */
+export interface RunIo {
+  onStdout(b: Buffer): void;
+  onStderr(b: Buffer): void;
+  /** `tty`: the command has a pseudo-terminal (false when the platform cannot make one). */
+  onStart?(dyno: string, tty: boolean): void;
+}
+
+export interface RunTty {
+  cols: number;
+  rows: number;
+  /** TERM for the command (default xterm-256color). */
+  term?: string;
+}
+
+/** A one-off dyno on a pseudo-terminal, while it runs. */
+export interface RunSession {
+  /** The command's exit status; rejects (ClientError `run_interrupted`) if the platform goes away. */
+  readonly exit: Promise<number>;
+  /** Bytes typed on the terminal (Ctrl-C is 0x03: the pty makes it SIGINT for the command). */
+  write(data: Uint8Array | string): void;
+  resize(cols: number, rows: number): void;
+  /** No more input (the command's stdin closes). */
+  end(): void;
+  /** Drops the connection: the platform stops the dyno. */
+  close(): void;
+}
 export type ScaleChange = Static<typeof ScaleBody>['changes'][number];
 
 function query(q: Record<string, string | number | boolean | undefined>): string {

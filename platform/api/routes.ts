@@ -19,6 +19,7 @@ import { changeConfig } from '../releases/config';
 import { checkDeploy, deploy } from '../releases/deploy';
 import { getRelease, listReleases, toApiRelease, toApiReleaseInfo } from '../releases/releases';
 import { rollback } from '../releases/rollback';
+import { readRunInput } from './run-input';
 import * as S from './schemas';
 
 export interface RouteHooks {
@@ -224,8 +225,9 @@ export function registerStreamRoutes(fastify: FastifyInstance, ctx: PlatformCont
 
 export function registerDynoRoutes(fastify: FastifyInstance, ctx: PlatformContext): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  // `run` streams the caller's stdin as the request body: hand it to the route unparsed.
-  fastify.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  // `run` streams the caller's stdin (or, with a tty, its keystrokes as NDJSON) as the request
+  // body: hand it to the route unparsed.
+  fastify.addContentTypeParser(['application/octet-stream', 'application/x-ndjson'], (_req, payload, done) => done(null, payload));
 
   app.get('/apps/:app/dynos', { schema: { params: S.AppParams, response: { 200: Type.Array(S.Dyno) } } }, async (req) => listDynos(ctx, req.params.app));
 
@@ -244,12 +246,18 @@ export function registerDynoRoutes(fastify: FastifyInstance, ctx: PlatformContex
   );
 
   /**
-   * A one-off dyno attached to the caller: the request body is its stdin, the response an NDJSON
-   * stream of `{ "type": "stdout"|"stderr", "data": base64 }` and a final `{ "type": "exit", "code" }`.
+   * A one-off dyno attached to the caller. The response is an NDJSON stream of RunEvent:
+   * `started` (its name, and whether it has a pseudo-terminal), `{ "type": "stdout"|"stderr",
+   * "data": base64 }` and a final `{ "type": "exit", "code" }`. Without `tty`, the request body
+   * (application/octet-stream) is the command's stdin. With `tty=true` the command runs on a
+   * pseudo-terminal (dynos/pty.ts; its output is all `stdout`), and the request body
+   * (application/x-ndjson) carries RunInput lines: keystrokes and resizes. Both directions
+   * stream at once over the one HTTP/1.1 exchange. When the caller goes away before the
+   * command has exited, the dyno is stopped.
    */
   app.post('/apps/:app/run', { schema: { params: S.AppParams, querystring: S.RunQuery } }, async (req, reply) => {
     const out = new PassThrough();
-    const send = (v: unknown) => out.write(JSON.stringify(v) + '\n');
+    const send = (v: S.RunEvent) => out.write(JSON.stringify(v) + '\n');
     const sink = (type: 'stdout' | 'stderr') =>
       new Writable({
         write(chunk: Buffer, _enc, cb) {
@@ -257,14 +265,22 @@ export function registerDynoRoutes(fastify: FastifyInstance, ctx: PlatformContex
           cb();
         },
       });
-    const stdin = req.body instanceof Readable ? req.body : undefined;
-    const { name, exit } = await runOneOff(ctx, req.params.app, req.query.command, { stdin, stdout: sink('stdout'), stderr: sink('stderr') });
-    send({ type: 'started', dyno: name });
+    const body = req.body instanceof Readable ? req.body : undefined;
+    const q = req.query;
+    const tty = q.tty ? { cols: q.cols ?? 80, rows: q.rows ?? 24, term: q.term } : undefined;
+    const keys = tty ? new PassThrough() : undefined;
+    const run = await runOneOff(ctx, req.params.app, q.command, { stdin: keys ?? body, stdout: sink('stdout'), stderr: sink('stderr') }, { tty });
+    send({ type: 'started', dyno: run.name, tty: run.tty });
+    if (keys) {
+      if (body) readRunInput(body, (input) => (input.type === 'stdin' ? keys.write(Buffer.from(input.data, 'base64')) : run.resize(input)), () => keys.end());
+      else keys.end();
+    }
     let ended = false;
-    req.raw.once('close', () => {
-      if (!ended) void ctx.dynos.stop(req.params.app, name).catch(() => undefined);
+    // The response's close, not the request's: a request closes once its body is read.
+    reply.raw.once('close', () => {
+      if (!ended) void ctx.dynos.stop(req.params.app, run.name).catch(() => undefined);
     });
-    void exit.then((code) => {
+    void run.exit.then((code) => {
       ended = true;
       send({ type: 'exit', code });
       out.end();

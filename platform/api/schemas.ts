@@ -159,9 +159,27 @@ export const PlatformEvent = Type.Object({
 });
 export type PlatformEvent = Static<typeof PlatformEvent>;
 
-export const RunQuery = Type.Object({ command: Type.String({ maxLength: 65536 }) });
+/**
+ * `tty`: run on a pseudo-terminal of `cols`×`rows` with TERM `term`; the request body is then
+ * NDJSON of RunInput (keystrokes and resizes) instead of raw stdin.
+ */
+export const RunQuery = Type.Object({
+  command: Type.String({ maxLength: 65536 }),
+  tty: Type.Optional(Type.Boolean()),
+  cols: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+  rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+  term: Type.Optional(Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9._+-]*$' })),
+});
+export type RunQuery = Static<typeof RunQuery>;
+/** What the caller of a `tty` run sends, one JSON object a line: keystrokes (base64) and resizes. */
+export const RunInput = Type.Union([
+  Type.Object({ type: Type.Literal('stdin'), data: Type.String() }),
+  Type.Object({ type: Type.Literal('resize'), cols: Type.Integer({ minimum: 1, maximum: 10000 }), rows: Type.Integer({ minimum: 1, maximum: 10000 }) }),
+]);
+export type RunInput = Static<typeof RunInput>;
+/** `started.tty`: the command has a pseudo-terminal (asked for, and the platform can make one). */
 export const RunEvent = Type.Union([
-  Type.Object({ type: Type.Literal('started'), dyno: Type.String() }),
+  Type.Object({ type: Type.Literal('started'), dyno: Type.String(), tty: Type.Optional(Type.Boolean()) }),
   Type.Object({ type: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]), data: Type.String() }),
   Type.Object({ type: Type.Literal('exit'), code: Type.Integer() }),
 ]);

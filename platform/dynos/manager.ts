@@ -17,12 +17,13 @@ import { dynoEnv } from './environment';
 import { FormationDyno, type FormationHost } from './formation-dyno';
 import { isRecordedGroup, PidRecords } from './pid-records';
 import { PortPool } from './ports';
+import { clampSize, hangUp, ptyAvailable, ptyCommand, PtyResizer, type TtySize } from './pty';
 import { groupAlive, signalGroup, waitGroupsGone } from './process-group';
 import { detectSandbox, plainLauncher, type Launcher } from './sandbox';
 import { removeTree, SlugCache } from './slug-cache';
-import type { DynoInfo, DynoManagerOptions, DynoSettings, DynoState, OneOffIo, ReleaseSpec } from './types';
+import type { DynoInfo, DynoManagerOptions, DynoSettings, DynoState, OneOffIo, OneOffRun, ReleaseSpec } from './types';
 
-export type { DynoInfo, DynoManagerOptions, DynoSettings, DynoState, OneOffIo, ReleaseSpec } from './types';
+export type { DynoInfo, DynoManagerOptions, DynoSettings, DynoState, OneOffIo, OneOffRun, ReleaseSpec } from './types';
 
 /** A one-off dyno (`run.NNNN`) or the release phase (`release`). */
 interface OneOff {
@@ -34,6 +35,8 @@ interface OneOff {
   port: number;
   state: DynoState;
   since: number;
+  /** A tty one-off: closes its pty before it is stopped (pty.ts). */
+  hangUp?: () => void;
 }
 
 interface AppDynos {
@@ -173,19 +176,37 @@ export class DynoManager {
     return { ok: !timedOut && exit.status === 0, code: timedOut ? null : exit.status, timedOut };
   }
 
+  /**
+   * A one-off dyno attached to `io`. With `tty` (and a pty available here, pty.ts), the command
+   * runs on a pseudo-terminal of that size: `io.stdin` feeds its keyboard, `io.stdout` gets the
+   * terminal's output (stdout and stderr together, as on a terminal), and `resize` changes its
+   * size. Otherwise stdin, stdout and stderr are pipes.
+   */
   async runOneOff(
     release: ReleaseSpec,
     command: string,
     io: OneOffIo,
     extraEnv?: Record<string, string>,
-  ): Promise<{ name: string; exit: Promise<number> }> {
+    opts: { tty?: TtySize } = {},
+  ): Promise<OneOffRun> {
     this.assertOpen();
     const st = this.state(release.app);
     let name: string;
     do name = `run.${randomInt(1000, 10000)}`;
     while (st.oneOffs.has(name));
-    const one = await this.startOneOff(release, name, 'run', command, io, extraEnv);
-    return { name: one.name, exit: one.proc.done.then((e) => e.status ?? 127) };
+    const tty = opts.tty && ptyAvailable() ? clampSize(opts.tty) : null;
+    const env = tty ? { ...extraEnv, COLUMNS: String(tty.cols), LINES: String(tty.rows) } : extraEnv;
+    const launched = tty ? ptyCommand(command, tty) : command;
+    const one = await this.startOneOff(release, name, 'run', command, io, env, launched);
+    const exit = one.proc.done.then((e) => e.status ?? 127);
+    if (!tty) return { name: one.name, tty: false, exit, resize: () => {} };
+    one.hangUp = () => {
+      const pid = one.proc.isFinished ? null : one.proc.pid;
+      if (pid !== null) hangUp(pid);
+    };
+    const resizer = new PtyResizer(() => (one.proc.isFinished ? null : one.proc.pid));
+    void exit.then(() => resizer.close());
+    return { name: one.name, tty: true, exit, resize: (size) => resizer.resize(size) };
   }
 
   async restart(app: string, target?: string): Promise<DynoInfo[]> {
@@ -206,6 +227,7 @@ export class DynoManager {
       const st = this.apps.get(app);
       const one = st?.oneOffs.get(dyno);
       if (one) {
+        one.hangUp?.();
         void one.proc.stop(this.settings().stopGraceS);
         return Promise.resolve([this.oneOffInfo(one)]);
       }
@@ -311,13 +333,13 @@ export class DynoManager {
   }
 
   /** A process of the release: its own slug copy, a port, the environment, spawned. */
-  private async launch(release: ReleaseSpec, name: string, command: string, io?: OneOffIo, extraEnv?: Record<string, string>) {
+  private async launch(release: ReleaseSpec, name: string, command: string, io?: OneOffIo, extraEnv?: Record<string, string>, launched = command) {
     const st = this.state(release.app);
     const suffix = randomBytes(4).toString('hex');
     const dir = join(this.dynosDir(release.app), 'run', `${name}-${suffix}`);
     await st.cache.copyTo(release.slugPath, dir);
     const port = await this.ports.take();
-    const launch = this.launcher.launch(dir, command);
+    const launch = this.launcher.launch(dir, launched);
     const recordId = `${release.app}.${name}.${suffix}`;
     this.ownRecords.add(recordId);
     const proc = new DynoProcess({
@@ -340,9 +362,10 @@ export class DynoManager {
     return { proc, port };
   }
 
-  private async startOneOff(release: ReleaseSpec, name: string, type: string, command: string, io?: OneOffIo, extraEnv?: Record<string, string>): Promise<OneOff> {
+  /** `launched`: what the shell runs, when it wraps `command` (a pty, pty.ts). */
+  private async startOneOff(release: ReleaseSpec, name: string, type: string, command: string, io?: OneOffIo, extraEnv?: Record<string, string>, launched = command): Promise<OneOff> {
     const st = this.state(release.app);
-    const { proc, port } = await this.launch(release, name, command, io, extraEnv);
+    const { proc, port } = await this.launch(release, name, command, io, extraEnv, launched);
     const one: OneOff = { name, type, release, command, proc, port, state: 'starting', since: Date.now() };
     const setState = (state: DynoState) => {
       const previous = one.state;
@@ -463,7 +486,9 @@ export class DynoManager {
     st.current.clear();
     st.serving = null;
     const grace = this.settings().stopGraceS;
-    await Promise.all([...dynos.map((d) => d.retire()), ...[...st.oneOffs.values()].map((o) => o.proc.stop(grace))]);
+    const oneOffs = [...st.oneOffs.values()];
+    for (const o of oneOffs) o.hangUp?.();
+    await Promise.all([...dynos.map((d) => d.retire()), ...oneOffs.map((o) => o.proc.stop(grace))]);
     await st.cache.settle();
   }
 }

@@ -5,7 +5,8 @@ import type { PlatformContext } from '../context';
 import { invalid } from '../errors';
 import { currentRelease, releaseSpec } from '../releases/releases';
 import { appKey, type AppRecord } from '../store/db';
-import type { DynoInfo, OneOffIo } from './types';
+import type { TtySize } from './pty';
+import type { DynoInfo, OneOffIo, OneOffRun } from './types';
 
 export interface ScaleChange {
   type: string;
@@ -65,10 +66,13 @@ export async function stopDyno(ctx: PlatformContext, appName: string, dyno: stri
   return ctx.dynos.stop(app.name, dyno);
 }
 
-export async function runOneOff(ctx: PlatformContext, appName: string, command: string, io: OneOffIo): Promise<{ name: string; exit: Promise<number> }> {
+/** `tty`: run on a pseudo-terminal of that size, with the caller's TERM (pty.ts). */
+export async function runOneOff(ctx: PlatformContext, appName: string, command: string, io: OneOffIo, opts: { tty?: TtySize & { term?: string } } = {}): Promise<OneOffRun> {
   const app = await getApp(ctx, appName);
   if (!command.trim()) throw invalid('command_missing', 'give a command to run, like: slipway run -a APP -- node -v');
   const release = await currentRelease(ctx, app);
   if (!release) throw invalid('no_release', `app "${appName}" has no release yet; deploy it before running commands`);
-  return ctx.dynos.runOneOff(releaseSpec(ctx, release), command, io);
+  if (!opts.tty) return ctx.dynos.runOneOff(releaseSpec(ctx, release), command, io);
+  const { term, ...size } = opts.tty;
+  return ctx.dynos.runOneOff(releaseSpec(ctx, release), command, io, { TERM: term || 'xterm-256color' }, { tty: size });
 }

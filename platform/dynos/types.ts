@@ -60,3 +60,14 @@ export interface OneOffIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
+
+/** A started one-off dyno. */
+export interface OneOffRun {
+  name: string;
+  /** It runs on a pseudo-terminal (asked for, and available here). */
+  tty: boolean;
+  /** The command's exit status (128 + N for signal N). */
+  exit: Promise<number>;
+  /** Changes the pty's size (nothing without a pty). */
+  resize(size: { cols: number; rows: number }): void;
+}

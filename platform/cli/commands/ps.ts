@@ -3,8 +3,9 @@ import type { Dyno, Formation } from '../../api/schemas';
 import type { ScaleChange } from '../../client';
 import type { Command } from '../command';
 import { connect } from '../connect';
-import { CliError } from '../errors';
+import { CliError, UsageError } from '../errors';
 import { age, columns } from '../format';
+import { attachTerminal, terminalSize } from '../tty';
 
 /** `web=3`, `worker+1`, `web-2` (a type name may itself contain dashes: the last operator wins). */
 export function parseScaleArg(arg: string): ScaleChange {
@@ -96,20 +97,45 @@ export const psCommands: Command[] = [
   },
   {
     name: 'run',
-    usage: 'run [-a APP] -- CMD …',
+    usage: 'run [-a APP] [--tty|--no-tty] -- CMD …',
     summary: "one-off dyno attached to the terminal; exits with the command's status",
+    options: { tty: { type: 'boolean' }, 'no-tty': { type: 'boolean' } },
     args: [0, Infinity],
     async run(inv) {
       const app = inv.app();
       const command = inv.positionals.join(' ');
       if (!command.trim()) throw new CliError('command_missing', 'give a command to run, like: slipway run -a APP -- node -v');
+      if (inv.values.tty && inv.values['no-tty']) throw new UsageError('run: give --tty or --no-tty, not both', 'run [-a APP] [--tty|--no-tty] -- CMD …');
+      const tty = inv.values['no-tty'] ? false : inv.values.tty === true || Boolean(process.stdin.isTTY && process.stdout.isTTY);
       const { client } = await connect({ autoStart: true });
-      return client.run(app, command, {
-        stdin: process.stdin.isTTY ? undefined : process.stdin,
-        onStart: (dyno) => inv.progress(`Running ${command} on ${app}... up, ${dyno}\n`),
-        onStdout: (b) => process.stdout.write(b),
-        onStderr: (b) => process.stderr.write(b),
+      const onStdout = (b: Buffer) => void process.stdout.write(b);
+      const onStderr = (b: Buffer) => void process.stderr.write(b);
+      if (!tty) {
+        return client.run(app, command, {
+          stdin: process.stdin.isTTY ? undefined : process.stdin,
+          onStart: (dyno) => inv.progress(`Running ${command} on ${app}... up, ${dyno}\n`),
+          onStdout,
+          onStderr,
+        });
+      }
+      // A pseudo-terminal: the local terminal is attached (raw) once the dyno runs, and
+      // restored when the session ends, whichever way it ends.
+      let detach = () => {};
+      const session = client.runTty(app, command, { ...terminalSize(process.stdout), term: process.env.TERM }, {
+        onStart: (dyno, remoteTty) => {
+          // Raw first: a key typed after this line reaches the dyno, never the local terminal.
+          detach = attachTerminal(session, { raw: remoteTty });
+          inv.progress(`Running ${command} on ${app}... up, ${dyno}\n`);
+          if (!remoteTty) inv.progress('(the platform cannot make a pseudo-terminal here: the command runs with pipes)\n');
+        },
+        onStdout,
+        onStderr,
       });
+      try {
+        return await session.exit;
+      } finally {
+        detach();
+      }
     },
   },
 ];
