@@ -54,6 +54,8 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   const dynos = new DynoManager({
     appsDir: paths.apps,
     stateDir: join(paths.root, 'run'),
+    // a sandboxed dyno never sees the platform's home (its token, the other apps)
+    hide: [paths.root],
     settings: () => settings,
     log: (app, source, dyno, message) => logs.append(app, source, dyno, message),
     onChange: (app) => events.emit('dynos', app),

@@ -5,6 +5,7 @@
  * its build dir and its cache:
  *
  *   bwrap ROOT…                                  the host's / read-only (../sandbox/bwrap.ts)
+ *         --tmpfs $SLIPWAY_HOME                  the platform's home out of sight (its token)
  *         --dev /dev --proc /proc --tmpfs /tmp   fresh /dev and /proc, a private /tmp
  *         --bind BUILD /app                      the build dir, writable; the programs' cwd
  *         --bind CACHE /tmp/cache                the cache, writable (CACHE_DIR, npm's cache)
@@ -29,7 +30,7 @@
  * probes for bubblewrap.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { detectBwrap, underPrivateTmp, type Bwrap } from '../sandbox/bwrap';
+import { detectBwrap, hiddenArgs, underPrivateTmp, within, type Bwrap } from '../sandbox/bwrap';
 import { BuildError } from './build-error';
 import type { BuildLog } from './build-log';
 
@@ -80,6 +81,8 @@ export class BuildSandbox {
   constructor(
     private readonly want: boolean | undefined,
     private readonly log: BuildLog,
+    /** Host dirs out of sight (an empty tmpfs over each): the platform's home. */
+    private readonly hide: readonly string[] = [],
   ) {}
 
   /** The paths a program is given for `dirs`: inside the sandbox, or the host's own. */
@@ -106,12 +109,14 @@ export class BuildSandbox {
     if (dirs.env !== undefined) mounts.push('--ro-bind', dirs.env, SANDBOX_PATHS.env);
     for (const path of dirs.readOnly ?? []) {
       // the rest of the host is in sight already, read-only
-      if (isAbsolute(path) && underPrivateTmp(path)) mounts.push('--ro-bind-try', resolve(path), resolve(path));
+      const hidden = underPrivateTmp(path) || this.hide.some((dir) => within(resolve(path), resolve(dir)));
+      if (isAbsolute(path) && hidden) mounts.push('--ro-bind-try', resolve(path), resolve(path));
     }
     return {
       file: bw.file,
       args: [
         ...bw.rootArgs,
+        ...hiddenArgs(this.hide),
         '--dev', '/dev',
         '--proc', '/proc',
         '--tmpfs', '/tmp',

@@ -73,6 +73,8 @@ export interface BuildOptions {
    * default: where it works here (the platform passes what its dynos use).
    */
   sandbox?: boolean;
+  /** Host dirs a sandboxed build must not see at all (the platform's home, with its token). */
+  hide?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -107,7 +109,7 @@ export async function buildSlug(opts: BuildOptions): Promise<BuildResult> {
 
 async function build(opts: BuildOptions): Promise<BuildResult> {
   const log = new BuildLog(opts.log);
-  const sandbox = new BuildSandbox(opts.sandbox, log);
+  const sandbox = new BuildSandbox(opts.sandbox, log, opts.hide);
   const slice = new TimeSlice(opts.signal);
   const workDir = resolve(opts.workDir);
   const sourceDir = resolve(opts.sourceDir);

@@ -86,7 +86,7 @@ export class DynoManager {
   private closing = false;
 
   constructor(private readonly opts: DynoManagerOptions) {
-    const sandbox = opts.sandbox === false ? null : detectSandbox();
+    const sandbox = opts.sandbox === false ? null : detectSandbox('bwrap', opts.hide);
     if (opts.sandbox === true && !sandbox) {
       throw new PlatformError('sandbox_unavailable', 'bubblewrap (bwrap) is not installed or does not work here', 500);
     }

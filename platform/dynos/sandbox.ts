@@ -5,6 +5,7 @@
  *   bwrap --ro-bind /usr /usr --symlink usr/bin /bin …   every entry of the host's / read-only
  *                                                        (except /proc, /dev, /tmp, /app)
  *         --dev /dev --proc /proc --tmpfs /tmp           fresh /dev and /proc, a private /tmp
+ *         --tmpfs $SLIPWAY_HOME                          the platform's home out of sight (its token)
  *         --bind DYNODIR /app --remount-ro /             the dyno's copy at /app, the rest read-only
  *         --chdir /app --unshare-pid --unshare-ipc
  *         --die-with-parent                              dies with the platform, even on kill -9
@@ -26,7 +27,7 @@
  * starts nothing more, as if it had died) and kills it once the rest of its group has ended
  * (dyno.ts).
  */
-import { detectBwrap, SHELL } from '../sandbox/bwrap';
+import { detectBwrap, hiddenArgs, SHELL } from '../sandbox/bwrap';
 
 export { hostRootArgs, SHELL } from '../sandbox/bwrap';
 
@@ -51,13 +52,15 @@ export const plainLauncher: Launcher = {
   launch: (dir, command) => ({ file: SHELL, args: ['-c', command], cwd: dir, home: dir, statusFd: false }),
 };
 
-export function bwrapLauncher(bwrap: string, rootArgs: readonly string[], dropCaps: boolean): Launcher {
+/** `hidden`: bwrap arguments that hide host dirs (the platform's home; ../sandbox/bwrap.ts hiddenArgs). */
+export function bwrapLauncher(bwrap: string, rootArgs: readonly string[], dropCaps: boolean, hidden: readonly string[] = []): Launcher {
   return {
     sandboxed: true,
     launch: (dir, command) => ({
       file: bwrap,
       args: [
         ...rootArgs,
+        ...hidden,
         '--dev', '/dev',
         '--proc', '/proc',
         '--tmpfs', '/tmp',
@@ -85,7 +88,7 @@ export function bwrapLauncher(bwrap: string, rootArgs: readonly string[], dropCa
  * capabilities dropped if bwrap allows it); otherwise null. Synchronous, probed once per
  * process (about 20 ms; ../sandbox/bwrap.ts).
  */
-export function detectSandbox(bwrap = 'bwrap'): Launcher | null {
+export function detectSandbox(bwrap = 'bwrap', hide: readonly string[] = []): Launcher | null {
   const found = detectBwrap(bwrap);
-  return found ? bwrapLauncher(found.file, found.rootArgs, found.dropCaps) : null;
+  return found ? bwrapLauncher(found.file, found.rootArgs, found.dropCaps, hiddenArgs(hide)) : null;
 }

@@ -53,6 +53,8 @@ export interface DynoManagerOptions {
   onChange(app: string): void;
   /** Default: bubblewrap when it works here. */
   sandbox?: boolean;
+  /** Host dirs a sandboxed dyno must not see at all (the platform's home). */
+  hide?: readonly string[];
 }
 
 export interface OneOffIo {

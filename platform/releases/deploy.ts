@@ -57,6 +57,7 @@ export async function deploy(
         log,
         // builds run sandboxed exactly when the dynos do (ps and the build output agree)
         sandbox: ctx.dynos.sandboxed,
+        hide: [ctx.paths.root],
         signal,
       });
     } catch (err) {

@@ -14,9 +14,9 @@
  * platform a process runs, and the dyno manager and the builds must agree on it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 /** A bubblewrap that works here. */
 export interface Bwrap {
@@ -54,6 +54,32 @@ export function hostRootArgs(root = '/'): string[] {
 /** Whether a host path is out of a sandbox's sight because the sandbox's /tmp is its own. */
 export function underPrivateTmp(path: string): boolean {
   return resolve(path).startsWith('/tmp/');
+}
+
+/** Whether `path` is `dir` or below it. */
+export function within(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
+}
+
+/**
+ * bwrap arguments that put an empty, read-only tmpfs over host directories a sandbox must not
+ * even read: the platform's home ($SLIPWAY_HOME: its token, every app's slugs, config and logs). A dyno or
+ * a build gets what it needs of it mounted elsewhere (/app, /tmp/cache); the rest of the host
+ * stays in sight read-only. Paths under /tmp (out of sight already) and missing ones are skipped.
+ */
+export function hiddenArgs(dirs: readonly string[]): string[] {
+  const args: string[] = [];
+  for (const dir of dirs) {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      continue;
+    }
+    if (!underPrivateTmp(real) && real !== '/') args.push('--tmpfs', real, '--remount-ro', real);
+  }
+  return args;
 }
 
 const detected = new Map<string, Bwrap | null>();

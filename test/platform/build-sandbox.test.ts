@@ -25,7 +25,7 @@ const MiB = 1024 * 1024;
 const SANDBOX = detectBwrap() !== null;
 const skip = SANDBOX ? false : 'bubblewrap does not work here';
 
-/** The release command: tries each path of $ESCAPE_TARGETS (one a line) and /app, /tmp. */
+/** The release command: tries each path of $ESCAPE_TARGETS (one a line) and /app, /tmp; reads $ESCAPE_READ. */
 const ESCAPE_SH = `#!/bin/sh
 try() {
   if (echo escaped > "$1") 2>/dev/null; then echo "release wrote $1"; else echo "release blocked $1"; fi
@@ -35,6 +35,7 @@ try /tmp/tmp.txt
 printf '%s\\n' "$ESCAPE_TARGETS" | while IFS= read -r target; do
   if [ -n "$target" ]; then try "$target"; fi
 done
+if cat "$ESCAPE_READ" >/dev/null 2>&1; then echo "release read $ESCAPE_READ"; else echo "release unreadable $ESCAPE_READ"; fi
 `;
 
 /** A directory outside /tmp (where the real ~/.slipway lives), removed after the test. */
@@ -78,7 +79,8 @@ void test('a sandboxed build and release phase write only their own dirs: not $S
     join(hostTmp, 'escaped'),
   ];
   await c.setBuildpack('demo', ESCAPE);
-  await c.changeConfig('demo', { set: { ESCAPE_TARGETS: [...forbidden, inTmp].join('\n') } });
+  const token = join(home, 'token');
+  await c.changeConfig('demo', { set: { ESCAPE_TARGETS: [...forbidden, inTmp].join('\n'), ESCAPE_READ: token } });
 
   const lines: string[] = [];
   const v1 = await c.deploy('demo', src, { onOutput: (l) => lines.push(l) });
@@ -100,6 +102,11 @@ void test('a sandboxed build and release phase write only their own dirs: not $S
   // The release phase (a one-off dyno): its /app and /tmp only.
   for (const ok of ['/app/released.txt', '/tmp/tmp.txt', inTmp]) assert.ok(lines.includes(`       release wrote ${ok}`), `the release command may write ${ok}:\n${out}`);
   for (const path of forbidden) assert.ok(lines.includes(`       release blocked ${path}`), `the release command may not write ${path}:\n${out}`);
+
+  // Neither can read the platform's home: its token is out of sight (an empty tmpfs over it).
+  assert.ok(existsSync(token));
+  assert.ok(lines.includes(`       unreadable ${token}`), `the build may not read the token:\n${out}`);
+  assert.ok(lines.includes(`       release unreadable ${token}`), `the release command may not read the token:\n${out}`);
 
   // Nothing reached the host but the build's own dirs.
   for (const path of [...forbidden, inTmp]) assert.ok(!existsSync(path), `${path} is not on the host`);
