@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ROOT_ENTRY, dataSize, headerLength, paddedDataSize } from './tar-header';
-import { entryKey, type TreeEntry } from './tree';
+import type { TreeEntry } from './tree';
 import { MEMBER_FORMAT } from './gzip-member';
 
 export const CUT_MODULUS = 128;
@@ -56,13 +56,19 @@ export type Chunk = EntriesChunk | PieceChunk | EndChunk;
 
 /** FNV-1a, 32 bits, over UTF-16 code units: cheap and stable across runs and machines. */
 export function pathHash(s: string): number {
-  let h = 0x811c9dc5;
+  return fnv(0x811c9dc5, s) >>> 0;
+}
+
+function fnv(h: number, s: string): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
+  return h;
 }
+
+/** `pathHash(entryKey(e))`, without building a directory's key. */
+const keyHash = (e: TreeEntry): number => (e.kind === 'dir' ? Math.imul(fnv(0x811c9dc5, e.path) ^ 0x2f, 0x01000193) : fnv(0x811c9dc5, e.path)) >>> 0;
 
 /** Chunks for `entries` (sorted by entryKey, without the root, which is added), end chunk last. */
 export function planChunks(entries: readonly TreeEntry[]): Chunk[] {
@@ -88,7 +94,7 @@ export function planChunks(entries: readonly TreeEntry[]): Chunk[] {
     run.push(e);
     lengths.push(length);
     bytes += length;
-    if (pathHash(entryKey(e)) % CUT_MODULUS === 0 || bytes >= MAX_CHUNK_BYTES) close();
+    if (keyHash(e) % CUT_MODULUS === 0 || bytes >= MAX_CHUNK_BYTES) close();
   }
   close();
   chunks.push({ kind: 'end', bytes: 1024 });
@@ -115,7 +121,10 @@ export function chunkEntries(c: Chunk): TreeEntry[] {
 }
 
 /** Anything that changes the bytes of a member changes this: the layout, zlib, the compression. */
-const FORMAT = `slipway-slug-v1 zlib=${process.versions.zlib} ${MEMBER_FORMAT} piece=${PIECE_BYTES}`;
+const FORMAT = `slipway-slug-v2 zlib=${process.versions.zlib} ${MEMBER_FORMAT} piece=${PIECE_BYTES}`;
+
+const KIND_CODE = { dir: 0, file: 1, symlink: 2 } as const;
+const NUMBERS = 6;
 
 /**
  * The cache key of a chunk: its position-independent identity, from the entries' path, kind,
@@ -123,17 +132,30 @@ const FORMAT = `slipway-slug-v1 zlib=${process.versions.zlib} ${MEMBER_FORMAT} p
  * (the build dir, or the source when the build runs no program). ctime changes on every write,
  * even one that puts the mtime back, so an edit can not hide. Directories are keyed by path
  * only (their tar header has nothing else).
+ *
+ * Hashed as two updates a chunk (it runs for every chunk of every build, rebuilds included):
+ * the paths and link targets, each ended by NUL (which no path holds), then the numbers as
+ * float64 (what lstat gives, exactly), NUMBERS of them an entry; the entry count comes first.
  */
 export function chunkKey(c: Chunk): string {
-  const h = createHash('sha256').update(FORMAT);
-  if (c.kind === 'end') return h.update('\nend').digest('hex');
-  if (c.kind === 'piece') h.update(`\npiece ${c.index}/${c.count} ${c.from}-${c.to}`);
-  for (const e of chunkEntries(c)) {
-    h.update(
-      e.kind === 'dir'
-        ? `\nd ${e.path}`
-        : `\n${e.kind === 'file' ? 'f' : 'l'} ${e.path}\0${e.size} ${e.mode} ${e.mtimeMs} ${e.ctimeMs} ${e.ino}\0${e.target ?? ''}`,
-    );
+  const h = createHash('sha256');
+  if (c.kind === 'end') return h.update(`${FORMAT}\nend`).digest('hex');
+  const entries = chunkEntries(c);
+  let text = `${FORMAT}\n${c.kind === 'piece' ? `piece ${c.index}/${c.count} ${c.from}-${c.to}` : 'entries'} ${entries.length}\n`;
+  const numbers = new Float64Array(entries.length * NUMBERS);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    text += e.kind === 'dir' ? `${e.path}\0\0` : `${e.path}\0${e.target ?? ''}\0`;
+    if (e.kind === 'dir') {
+      numbers[i * NUMBERS] = KIND_CODE.dir;
+      continue;
+    }
+    numbers[i * NUMBERS] = KIND_CODE[e.kind];
+    numbers[i * NUMBERS + 1] = e.size;
+    numbers[i * NUMBERS + 2] = e.mode;
+    numbers[i * NUMBERS + 3] = e.mtimeMs;
+    numbers[i * NUMBERS + 4] = e.ctimeMs;
+    numbers[i * NUMBERS + 5] = e.ino;
   }
-  return h.digest('hex');
+  return h.update(text).update(numbers).digest('hex');
 }

@@ -29,15 +29,21 @@ interface Node {
  * other order is sorted first).
  */
 export function topContributors(perPath: ReadonlyMap<string, number>, limit = 10): Contributor[] {
-  let files = [...perPath].filter(([path, bytes]) => path !== '' && bytes > 0);
-  if (!files.every((f, i) => i === 0 || files[i - 1][0] < f[0])) files = files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let files: [string, number][] = [];
+  let sorted = true;
+  for (const [path, bytes] of perPath) {
+    if (path === '' || !(bytes > 0)) continue;
+    if (sorted && files.length > 0 && !(files[files.length - 1][0] < path)) sorted = false;
+    files.push([path, bytes]);
+  }
+  if (!sorted) files = files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 
   // Folder sizes in one pass: in path order, everything inside a folder is contiguous, so a
   // stack of the open folders is enough (no per-ancestor string work for every file).
   const nodes: Node[] = [];
   const open: Node[] = [];
   for (const [path, bytes] of files) {
-    while (open.length > 0 && !path.startsWith(`${open[open.length - 1].path}/`)) nodes.push(open.pop() as Node);
+    while (open.length > 0 && !isUnder(path, open[open.length - 1].path)) nodes.push(open.pop() as Node);
     let from = open.length === 0 ? 0 : open[open.length - 1].path.length + 1;
     for (let slash = path.indexOf('/', from); slash >= 0; slash = path.indexOf('/', from)) {
       open.push({ path: path.slice(0, slash), bytes: 0, depth: open.length });
@@ -48,8 +54,45 @@ export function topContributors(perPath: ReadonlyMap<string, number>, limit = 10
   }
   nodes.push(...open);
 
-  const candidates = nodes.sort((a, b) => b.bytes - a.bytes || b.depth - a.depth || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const isUnder = (p: string, dir: string): boolean => p.length > dir.length && p.charCodeAt(dir.length) === 0x2f && p.startsWith(dir);
+  // Candidates go largest first, and picking stops at `limit`, usually a few dozen down the
+  // list: so only the largest `want` nodes are sorted (one comparison for most of the others),
+  // and more only when picking got through all of them.
+  for (let want = 4 * limit; ; want *= 4) {
+    const picked = pick(largest(nodes, want), limit);
+    if (picked.length >= limit || want >= nodes.length) {
+      return picked
+        .map((c) => ({ path: c.path, bytes: Math.round(c.bytes) }))
+        .sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    }
+  }
+}
+
+/** Largest first; among equals the deepest, then by path: a total order. */
+const byContribution = (a: Node, b: Node): number => b.bytes - a.bytes || b.depth - a.depth || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** The first `n` of `nodes` in `byContribution` order (the head of the sorted list). */
+function largest(nodes: readonly Node[], n: number): Node[] {
+  if (n >= nodes.length) return [...nodes].sort(byContribution);
+  const head: Node[] = [];
+  for (const node of nodes) {
+    if (head.length === n && byContribution(node, head[n - 1]) >= 0) continue;
+    let lo = 0;
+    let hi = head.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byContribution(head[mid], node) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    head.splice(lo, 0, node);
+    if (head.length > n) head.pop();
+  }
+  return head;
+}
+
+const isUnder = (p: string, dir: string): boolean => p.length > dir.length && p.charCodeAt(dir.length) === 0x2f && p.startsWith(dir);
+
+/** Goes down `candidates` (sorted) and keeps what tells the reader something new (see the top). */
+function pick(candidates: readonly Node[], limit: number): Node[] {
   const picked: Node[] = [];
   for (const c of candidates) {
     if (picked.length >= limit) break;
@@ -61,7 +104,5 @@ export function topContributors(perPath: ReadonlyMap<string, number>, limit = 10
     if (covered >= REDUNDANT * c.bytes) continue;
     picked.push(c);
   }
-  return picked
-    .map((c) => ({ path: c.path, bytes: Math.round(c.bytes) }))
-    .sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return picked;
 }

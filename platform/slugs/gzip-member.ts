@@ -2,21 +2,22 @@
  * One gzip member of a slug, compressed on the libuv threadpool (node's zlib, async), so
  * members compress in parallel while the event loop keeps reading files.
  *
- * Level 6 (gzip's default): the same sizes as `tar -czf` and Heroku (docs/PERFORMANCE.md).
- * Measured alternative: level 5 takes 28% less CPU on real node_modules for 1.6% more bytes
- * (half the CPU, 3% more bytes on the benchmark tree's very repetitive text); a cold build
- * is CPU-bound, so that is the knob if cold builds matter more than slug sizes. Content that
- * is compressed already (images, video, fonts, archives) is stored instead (level 0): deflate
- * spends about as long on it at any level (measured: 33-40 ms a MiB here, a third of a cold
- * build's CPU for the benchmark tree's assets) and gains nothing. The test is cheap and
- * depends on the bytes only, so members stay deterministic.
+ * Level 5, a decision (README "Slugs"): a cold build is CPU-bound and deflate is most of its
+ * CPU. Measured on this machine, compressing whole chunks: on the benchmark tree's text, level 5
+ * takes 0.41× the CPU of level 6 (gzip's default, what `tar -czf` and Heroku write) for 2.9%
+ * more bytes; on a real node_modules (262 MB, 21,000 files) 0.75× the CPU for 1.1% more bytes.
+ * Level 4 would take 0.28× / 0.61× for 5.3% / 4.3% more: the bytes start to show there.
+ * Content that is compressed already (images, video, fonts, archives) is stored instead
+ * (level 0): deflate spends about as long on it at any level (measured: 33-40 ms a MiB here)
+ * and gains nothing. The test is cheap and depends on the bytes only, so members stay
+ * deterministic.
  *
  * The header's OS byte is set to 3 (Unix) whatever zlib was built for, so a slug's bytes do
  * not depend on the machine's OS.
  */
 import { deflateRawSync, gzip } from 'node:zlib';
 
-export const GZIP_LEVEL = 6;
+export const GZIP_LEVEL = 5;
 /** Bumped whenever the bytes of a member for the same input change (part of chunk cache keys). */
 export const MEMBER_FORMAT = `gzip level ${GZIP_LEVEL}, stored when incompressible v1`;
 

@@ -1,8 +1,12 @@
 /**
  * Produces a slug's gzip members in order: each chunk from the cache when its key is there,
- * otherwise rendered (main thread, synchronous reads) and compressed (threadpool). Up to
- * WINDOW chunks are under way at once, so reading the next chunks overlaps the compression of
- * the previous ones, while members are handed to `sink` strictly in order.
+ * otherwise rendered (main thread, synchronous reads) and compressed (threadpool).
+ *
+ * The chunks to compress are started first, as far ahead as WINDOW allows (members compressed
+ * but not yet handed on), while cached members are read when their turn comes: in a rebuild,
+ * the few changed chunks compress on the threadpool while the main thread copies the
+ * unchanged members before them; in a cold build, reading the next chunks overlaps the
+ * compression of the previous ones. Members go to `sink` strictly in order.
  */
 import { resolve } from 'node:path';
 import { CHUNK_BUFFERS } from './buffer-pool';
@@ -38,38 +42,47 @@ export async function streamMembers(chunks: readonly Chunk[], opts: MemberStream
   const { cache } = opts;
   const root = resolve(opts.root);
   const result: MemberStreamResult = { bytes: 0, contributions: new Map(), keys: new Set(), compressed: 0, reused: 0 };
+  const keys = cache ? chunks.map(chunkKey) : undefined;
+  for (const key of keys ?? []) result.keys.add(key);
+  // whether a chunk's member is in the cache (or being stored there), asked once a chunk
+  const known: (boolean | undefined)[] = [];
+  const isCached = (i: number): boolean => (known[i] ??= keys !== undefined && cache !== undefined && cache.has(keys[i]));
 
-  const produce = async (c: Chunk): Promise<Buffer> => {
-    if (cache) {
-      const key = chunkKey(c);
-      result.keys.add(key);
-      if (cache.has(key)) {
-        const stored = await cache.read(key, CHUNK_BUFFERS);
-        if (stored) {
-          result.reused++;
-          return stored;
-        }
-      }
-      const member = compressChunk(c, root);
-      result.compressed++;
-      await cache.put(key, member);
-      return member;
-    }
+  const compress = (i: number): Promise<Buffer> => {
     result.compressed++;
-    return compressChunk(c, root);
+    const member = compressChunk(chunks[i], root);
+    if (!cache || !keys) return member;
+    // a member is only handed on once it is stored, so a failed write fails the build
+    return cache.put(keys[i], member).then(() => member);
+  };
+  const fromCache = async (i: number): Promise<Buffer> => {
+    if (cache && keys) {
+      const stored = await cache.read(keys[i], CHUNK_BUFFERS);
+      if (stored) {
+        result.reused++;
+        return stored;
+      }
+    }
+    return compress(i); // removed since `has` (by another process): compress it after all
   };
 
+  // members being compressed (or compressed) and not handed on yet, by chunk index; `scan`
+  // is the next chunk to consider: cached ones are skipped there, and read in their turn
   const started = new Map<number, Promise<Buffer>>();
-  let next = 0;
+  let scan = 0;
   for (let i = 0; i < chunks.length; i++) {
-    while (next < chunks.length && next < i + WINDOW) {
-      const p = produce(chunks[next]);
-      p.catch(() => undefined); // awaited below in order; never an unhandled rejection meanwhile
-      started.set(next++, p);
-      if (opts.slice?.due()) await opts.slice.pause();
+    while (scan < chunks.length && started.size < WINDOW) {
+      if (!isCached(scan)) {
+        const p = compress(scan);
+        p.catch(() => undefined); // awaited below in order; never an unhandled rejection meanwhile
+        started.set(scan, p);
+        if (opts.slice?.due()) await opts.slice.pause();
+      }
+      scan++;
     }
+    if (opts.slice?.due()) await opts.slice.pause(); // reading cached members is synchronous work
     opts.signal?.throwIfAborted();
-    const member = await (started.get(i) as Promise<Buffer>);
+    const member = await (started.get(i) ?? fromCache(i));
     started.delete(i);
     opts.sink(member);
     result.bytes += member.length;
@@ -86,8 +99,10 @@ function attribute(into: Map<string, number>, c: Chunk, compressed: number): voi
     into.set(c.entry.path, (into.get(c.entry.path) ?? 0) + compressed);
     return;
   }
-  c.entries.forEach((e, i) => {
-    if (e.kind === 'dir') return; // a folder's size is its contents'
-    into.set(e.path, (into.get(e.path) ?? 0) + (compressed * c.lengths[i]) / c.bytes);
-  });
+  // a file or link is in one run only (pieces are for big files alone): no sum needed
+  const share = compressed / c.bytes;
+  const { entries, lengths } = c;
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i].kind !== 'dir') into.set(entries[i].path, share * lengths[i]); // a folder's size is its contents'
+  }
 }

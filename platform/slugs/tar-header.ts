@@ -41,7 +41,6 @@ export const dataSize = (e: Pick<TreeEntry, 'kind' | 'size'>): number => (e.kind
 /** Content plus the zero padding to the next 512-byte block. */
 export const paddedDataSize = (e: Pick<TreeEntry, 'kind' | 'size'>): number => Math.ceil(dataSize(e) / 512) * 512;
 
-const PLAIN = /^[\x20-\x7e]*$/;
 const MAX_USTAR_SIZE = 0o77777777777;
 
 /**
@@ -88,16 +87,35 @@ function ascii(buf: Buffer, off: number, s: string): number {
 
 const TYPE_FLAG = { file: 0x30, dir: 0x35, symlink: 0x32 } as const;
 
-const isSimple = (e: HeaderEntry, name: string): boolean =>
-  name.length < 100 && PLAIN.test(name) && (e.target === undefined || (e.target.length < 100 && PLAIN.test(e.target))) && dataSize(e) <= MAX_USTAR_SIZE;
+/** Whether `s` is printable ASCII (a loop: cheaper than a regular expression on short strings). */
+function isPlain(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+/** Bytes of `tarName(e)` (a plain name's length), without building it. */
+const nameLength = (e: Pick<TreeEntry, 'path' | 'kind'>): number => (e.path === '' ? 2 : e.path.length + (e.kind === 'dir' ? 3 : 2));
+
+/** Whether a plain ustar block holds `e` (short printable-ASCII name and target, size below 8 GiB). */
+const isSimple = (e: HeaderEntry): boolean =>
+  nameLength(e) < 100 && isPlain(e.path) && (e.target === undefined || (e.target.length < 100 && isPlain(e.target))) && dataSize(e) <= MAX_USTAR_SIZE;
 
 /** Writes the header blocks of `e` at `buf[off]`; returns their length (see headerLength). */
 export function writeHeader(e: HeaderEntry, buf: Buffer, off: number): number {
-  const name = tarName(e);
-  if (!isSimple(e, name)) return encodeWithTar(e, name).copy(buf, off);
+  if (!isSimple(e)) return encodeWithTar(e, tarName(e)).copy(buf, off);
   TEMPLATE.copy(buf, off);
-  let sum = TEMPLATE_SUM;
-  sum += ascii(buf, off, name);
+  // the name, "./" + path (+ "/" for a directory), written in place: no string is built
+  let sum = TEMPLATE_SUM + 0x2e + 0x2f;
+  buf[off] = 0x2e;
+  buf[off + 1] = 0x2f;
+  sum += ascii(buf, off + 2, e.path);
+  if (e.kind === 'dir' && e.path !== '') {
+    buf[off + 2 + e.path.length] = 0x2f;
+    sum += 0x2f;
+  }
   sum += octal(buf, off + 100, 8, tarMode(e));
   sum += octal(buf, off + 124, 12, dataSize(e));
   buf[off + 156] = TYPE_FLAG[e.kind];
@@ -110,8 +128,7 @@ export function writeHeader(e: HeaderEntry, buf: Buffer, off: number): number {
 
 /** The header blocks of an entry (512 bytes, or more with a pax header in front). */
 export function encodeHeader(e: HeaderEntry): Buffer {
-  const name = tarName(e);
-  if (!isSimple(e, name)) return encodeWithTar(e, name);
+  if (!isSimple(e)) return encodeWithTar(e, tarName(e));
   const b = Buffer.alloc(512);
   writeHeader(e, b, 0);
   return b;
@@ -140,8 +157,7 @@ function encodeWithTar(e: HeaderEntry, name: string): Buffer {
 
 /** `encodeHeader(e).length`, without encoding in the common case (short ASCII names). */
 export function headerLength(e: HeaderEntry): number {
-  const name = tarName(e);
-  return isSimple(e, name) ? 512 : encodeWithTar(e, name).length;
+  return isSimple(e) ? 512 : encodeWithTar(e, tarName(e)).length;
 }
 
 /** The end of a tar archive: two zero blocks. */

@@ -73,57 +73,86 @@ export interface WalkOptions {
 /**
  * Walks `root` (synchronous fs calls in time slices) and returns its entries sorted by
  * `entryKey`. A path that vanishes during the walk is left out; any other error is thrown.
+ *
+ * Depth first, each directory's listing sorted by key on its own: since everything inside
+ * "dir/" sorts right after it and before its next sibling, that is the global order, without
+ * a sort of the whole tree (which compares long paths and builds a key for every directory).
  */
 export async function walkTree(rootDir: string, opts: WalkOptions = {}): Promise<Tree> {
   const root = resolve(rootDir);
   const entries: TreeEntry[] = [];
   const skipped: string[] = [];
-  const dirs: string[] = [''];
   const { slice } = opts;
   // the `ignore` matcher costs microseconds a path even with no patterns: skip it then
   const ignore = opts.ignore && opts.ignore.patterns.length > 0 ? opts.ignore : undefined;
   const excluded = new Set((opts.exclude ?? []).map((d) => resolve(d)).filter((d) => d.startsWith(`${root}/`)));
   const skipDir = (path: string): boolean => (ignore?.ignores(path, true) ?? false) || (excluded.size > 0 && excluded.has(`${root}/${path}`));
-  while (dirs.length > 0) {
-    const dir = dirs.pop() as string;
-    let list: Dirent[];
+  const dirEntry = (path: string): TreeEntry => ({ path, kind: 'dir', size: 0, mode: 0o755, mtimeMs: 0, ctimeMs: 0, ino: 0 });
+
+  /** The entries directly in `dir` ("" for the root), sorted by key; undefined if it vanished. */
+  const list = async (dir: string): Promise<TreeEntry[] | undefined> => {
+    let names: Dirent[];
     try {
-      list = readdirSync(dir === '' ? root : `${root}/${dir}`, { withFileTypes: true });
+      names = readdirSync(dir === '' ? root : `${root}/${dir}`, { withFileTypes: true });
     } catch (err) {
-      if (dir !== '' && isVanished(err)) continue;
+      if (dir !== '' && isVanished(err)) return undefined;
       throw err;
     }
-    for (const d of list) {
+    const children: TreeEntry[] = [];
+    const keys: string[] = [];
+    for (const d of names) {
       if (d.name === '.git') continue;
       const path = dir === '' ? d.name : `${dir}/${d.name}`;
+      let e: TreeEntry | undefined;
       if (d.isDirectory()) {
         if (skipDir(path)) continue;
-        entries.push({ path, kind: 'dir', size: 0, mode: 0o755, mtimeMs: 0, ctimeMs: 0, ino: 0 });
-        dirs.push(path);
-        continue;
+        e = dirEntry(path);
+      } else {
+        if (ignore?.ignores(path, false)) continue;
+        let st: Stats;
+        try {
+          st = lstatSync(`${root}/${path}`);
+        } catch (err) {
+          if (isVanished(err)) continue;
+          throw err;
+        }
+        if (st.isDirectory()) {
+          // the dirent type was unknown (some file systems do not report it)
+          if (skipDir(path)) continue;
+          e = dirEntry(path);
+        } else {
+          e = entryFromStats(root, path, st);
+          if (!e) {
+            skipped.push(path);
+            continue;
+          }
+        }
+        if (slice?.due()) await slice.pause();
       }
-      if (ignore?.ignores(path, false)) continue;
-      let st: Stats;
-      try {
-        st = lstatSync(`${root}/${path}`);
-      } catch (err) {
-        if (isVanished(err)) continue;
-        throw err;
-      }
-      if (st.isDirectory()) {
-        // the dirent type was unknown (some file systems do not report it)
-        if (skipDir(path)) continue;
-        entries.push({ path, kind: 'dir', size: 0, mode: 0o755, mtimeMs: 0, ctimeMs: 0, ino: 0 });
-        dirs.push(path);
-        continue;
-      }
-      const e = entryFromStats(root, path, st);
-      if (e) entries.push(e);
-      else skipped.push(path);
-      if (slice?.due()) await slice.pause();
+      children.push(e);
+      keys.push(e.kind === 'dir' ? `${d.name}/` : d.name);
     }
+    const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+    return order.map((i) => children[i]);
+  };
+
+  // an explicit stack of listings (a deep tree must not overflow the call stack)
+  const stack: { children: TreeEntry[]; next: number }[] = [];
+  const top = await list('');
+  if (top) stack.push({ children: top, next: 0 });
+  while (stack.length > 0) {
+    const level = stack[stack.length - 1];
+    if (level.next === level.children.length) {
+      stack.pop();
+      continue;
+    }
+    const e = level.children[level.next++];
+    entries.push(e);
+    if (e.kind !== 'dir') continue;
+    const inside = await list(e.path);
+    if (inside && inside.length > 0) stack.push({ children: inside, next: 0 });
   }
-  entries.sort(compareEntries);
+  skipped.sort();
   return { entries, skipped };
 }
 

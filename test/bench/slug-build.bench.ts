@@ -12,6 +12,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSlug, type BuildOptions } from '../../platform/builds/build';
+import { GZIP_LEVEL } from '../../platform/slugs/gzip-member';
 
 const ROOT = join(__dirname, '..', '..');
 const MiB = 1024 * 1024;
@@ -96,7 +97,7 @@ export async function run(): Promise<void> {
     const rebuildMs = median(rebuild);
     const of = ROUNDS > 1 ? ` (median of ${ROUNDS})` : '';
     console.log(`GNU tar -czf (reference): ${s(tarMs)}${of}, ${mb(tarBytes)}, CPU ${s(median(tarCpu))}`);
-    console.log(`cold build (empty work dir): ${s(coldMs)}${of}, ${mb(coldBytes)} in ${members} gzip members, CPU ${s(median(coldCpu))}`);
+    console.log(`cold build (empty work dir): ${s(coldMs)}${of}, ${mb(coldBytes)} in ${members} gzip members (level ${GZIP_LEVEL}), CPU ${s(median(coldCpu))}`);
     console.log(`rebuild after changing one file: ${s(rebuildMs)}${of}, ${mb(rebuildBytes)}`);
     console.log(`ratios: cold/tar ${(coldMs / tarMs).toFixed(2)}× (target ≤ 1.0×, aim 0.6×); rebuild/cold ${(rebuildMs / coldMs).toFixed(3)}× (target ≤ 0.15×)`);
     console.log(`CPU: cold/tar ${(median(coldCpu) / median(tarCpu)).toFixed(2)}× (what the wall-time ratio tends to when other work leaves no core idle)`);

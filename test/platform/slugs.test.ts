@@ -16,7 +16,7 @@ import { listSlugFiles } from '../../platform/slugs/files';
 import { streamMembers } from '../../platform/slugs/member-stream';
 import { classify, formatSize, predictSlugSize } from '../../platform/slugs/size';
 import { encodeHeader } from '../../platform/slugs/tar-header';
-import { walkTree, type TreeEntry } from '../../platform/slugs/tree';
+import { compareEntries, walkTree, type TreeEntry } from '../../platform/slugs/tree';
 import { fixtureCopy, tempDir } from '../helpers/tmp';
 
 const MiB = 1024 * 1024;
@@ -70,6 +70,19 @@ void test('listSlugFiles: never .git, links as links, code-unit order, `!` lines
   assert.match(warnings[0], /^\.slugignore:2:1: error SI001: /);
 });
 
+void test('walkTree: entryKey order (a directory right before its contents) from per-directory sorts', async (t) => {
+  const dir = tempDir(t);
+  for (const d of ['a/x', 'a.b', 'a b', 'empty', 'é/deep/er']) mkdirSync(join(dir, d), { recursive: true });
+  for (const f of ['a.js', 'a-b', 'a0', 'Z', '_', 'a/x/y', 'a/😀', 'a/x.js', 'é/deep/er/f', 'é/e']) writeFileSync(join(dir, f), 'x');
+  symlinkSync('a.js', join(dir, 'a.link'));
+  const { entries } = await walkTree(dir);
+  assert.deepEqual(
+    entries.map((e) => (e.kind === 'dir' ? `${e.path}/` : e.path)),
+    ['Z', '_', 'a b/', 'a-b', 'a.b/', 'a.js', 'a.link', 'a/', 'a/x.js', 'a/x/', 'a/x/y', 'a/😀', 'a0', 'empty/', 'é/', 'é/deep/', 'é/deep/er/', 'é/deep/er/f', 'é/e'],
+  );
+  assert.deepEqual(entries, [...entries].sort(compareEntries), 'the order compareEntries defines');
+});
+
 void test('classify and formatSize: Heroku classes and binary units', () => {
   assert.equal(classify(0), 'small');
   assert.equal(classify(15 * MiB - 1), 'small');
@@ -107,6 +120,21 @@ void test('topContributors: largest first, never a folder and its only child, pa
   assert.ok(!paths.includes('node_modules/typescript/lib/tsc.js'));
   assert.ok(top.length <= 10);
   for (let i = 1; i < top.length; i++) assert.ok(top[i - 1].bytes >= top[i].bytes);
+});
+
+void test('topContributors: the same list when picking goes far down the candidates', () => {
+  // 30 files at the end of chains of only children: every folder of a chain is redundant, so
+  // the ten picks take about fifty candidates
+  const perPath = new Map(Array.from({ length: 30 }, (_, i): [string, number] => [`p${String(i).padStart(2, '0')}/b/c/d/file.js`, 100 + i]));
+  const top = topContributors(perPath);
+  assert.deepEqual(
+    top.map((c) => c.path),
+    Array.from({ length: 10 }, (_, i) => `p${29 - i}/b/c/d/file.js`),
+  );
+  assert.deepEqual(
+    top.map((c) => c.bytes),
+    Array.from({ length: 10 }, (_, i) => 129 - i),
+  );
 });
 
 void test('tar headers: GNU tar reads short, long (pax), non-ASCII names and link targets as written', (t) => {
@@ -167,6 +195,29 @@ void test('chunk plan: boundaries depend on paths, so one changed or added file 
   );
   const afterBig = withBig.map(chunkKey);
   assert.ok(afterBig.filter((k) => !before.includes(k)).length <= pieces.length + 2, 'its pieces, and the two halves of the run it split');
+});
+
+void test('chunk keys: every field of an entry that a member depends on changes the key', () => {
+  const file: TreeEntry = { path: 'src/a.js', kind: 'file', size: 10, mode: 0o644, mtimeMs: 1.5, ctimeMs: 2.5, ino: 7 };
+  const link: TreeEntry = { path: 'src/l', kind: 'symlink', size: 4, mode: 0o777, mtimeMs: 1, ctimeMs: 1, ino: 8, target: 'a.js' };
+  const key = (entries: TreeEntry[]): string => chunkKey({ kind: 'entries', entries, lengths: entries.map(() => 512), bytes: 512 * entries.length });
+  const base = key([file, link]);
+  assert.equal(key([{ ...file }, { ...link }]), base, 'a pure function of the entries');
+  const variants: TreeEntry[][] = [
+    [{ ...file, path: 'src/b.js' }, link],
+    [{ ...file, size: 11 }, link],
+    [{ ...file, mode: 0o755 }, link],
+    [{ ...file, mtimeMs: 1.6 }, link],
+    [{ ...file, ctimeMs: 2.6 }, link],
+    [{ ...file, ino: 9 }, link],
+    [file, { ...link, target: 'b.js' }],
+    [file, { ...link, kind: 'file', target: undefined }],
+    [{ ...file, kind: 'dir' }, link],
+    [file],
+  ];
+  const keys = variants.map(key);
+  for (const [i, k] of keys.entries()) assert.notEqual(k, base, `variant ${i}`);
+  assert.equal(new Set(keys).size, keys.length);
 });
 
 void test('predictSlugSize: what a build of the source would weigh, with its largest contributors', async (t) => {
