@@ -20,6 +20,7 @@ import { failPendingReleases, releaseSpec } from './releases/releases';
 import { collectSlugGarbage } from './store/slug-gc';
 import { ensureToken } from './token';
 import { guard } from './api/security';
+import { ajvOptions, compilersFactory } from './api/validators';
 import { registerDynoRoutes, registerRoutes, registerStreamRoutes } from './api/routes';
 import { registerGitRoutes } from './git/routes';
 import { VERSION } from './version';
@@ -87,11 +88,8 @@ export async function build(opts: BuildOptions): Promise<Platform> {
     timeoutMs: () => settings.routerTimeoutS * 1000,
   });
 
-  const fastify = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
-  // Responses are plain JSON.stringify: compiling a fast-json-stringify serializer per route
-  // schema cost a few hundred ms of start-up for no measurable gain at this API's rates. The
-  // response schemas stay: they are the contract, the client's types and the docs.
-  fastify.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Validators compile per route on first use, responses are JSON.stringify (validators.ts).
+  const fastify = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: true, schemaController: { compilersFactory }, ajv: ajvOptions });
   fastify.addHook('onRequest', guard(token));
   fastify.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof PlatformError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });

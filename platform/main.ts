@@ -1,5 +1,6 @@
 /**
- * The platform process: `node dist/platform.js [--port N] [--router-port N]`. Listens on
+ * The platform process: `node dist/platform.js [--port N] [--router-port N]` (launcher.ts, which
+ * runs this bundle, dist/platform-main.js, with V8's code cache). Listens on
  * 127.0.0.1 only, writes platform.json once both ports listen, and closes with grace on
  * SIGTERM/SIGINT (or POST /platform/stop).
  */
@@ -64,7 +65,8 @@ async function main(): Promise<void> {
   process.stderr.write(`slipway platform ${platform.ctx.version}: API ${urls.url}, router ${urls.routerUrl}, home ${home}\n`);
 }
 
-main().catch((err: unknown) => {
+/** Settles once platform.json is written: the launcher (launcher.ts) then writes its code cache. */
+export const ready = main().catch((err: unknown) => {
   if (err instanceof PlatformError) fail(err.message);
   fail((err as Error).stack ?? String(err));
 });

@@ -10,13 +10,13 @@
  */
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { hostName } from '../api/security';
 import { sendError, sendNoSuchApp, writeError, writeNoSuchApp, type RouterErrorCode } from './error-page';
 import { forwardedRequest, forwardUpgradeHeaders } from './forwarded-headers';
 import { HttpExchange, type ExchangeContext } from './http-exchange';
 import { logLine, type RequestFacts } from './log-line';
-import { WebSocketPassage } from './websocket';
+import type { WebSocketPassage } from './websocket';
 
 /** A web dyno that is `up`, listening on 127.0.0.1:port. */
 export interface RouteTarget {
@@ -87,9 +87,19 @@ function unavailable(route: AppRoute): RouterErrorCode | null {
   return null;
 }
 
+/*
+ * undici (a third of the platform bundle) and http-proxy-3 load on the router's first request
+ * that needs them, not at platform start (issue 2: the API answers within 300 ms). esbuild
+ * evaluates a bundled module that is only `require`d in a function body when the call runs.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+// Pools per dyno origin; an origin whose connections are all gone is dropped by the agent.
+const newAgent = (): Agent => new (require('undici') as typeof import('undici')).Agent({ bodyTimeout: 0, keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
+const newWebSockets = (ctx: ExchangeContext): WebSocketPassage => new (require('./websocket') as typeof import('./websocket')).WebSocketPassage(ctx);
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 export function createRouter(opts: RouterOptions): Router {
-  // Pools per dyno origin; an origin whose connections are all gone is dropped by the agent.
-  const agent = new Agent({ bodyTimeout: 0, keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
+  let agent: Agent | undefined;
   const next = new Map<string, number>();
   const origins = new Map<number, string>();
   const hosts = new HostCache();
@@ -103,7 +113,9 @@ export function createRouter(opts: RouterOptions): Router {
   };
 
   const ctx: ExchangeContext = {
-    dispatcher: agent,
+    get dispatcher() {
+      return (agent ??= newAgent());
+    },
     resolve: (app) => opts.resolve(app),
     pick(app, targets, exceptPort) {
       const n = next.get(app) ?? 0;
@@ -128,7 +140,7 @@ export function createRouter(opts: RouterOptions): Router {
     log,
     timeoutMs: () => opts.timeoutMs(),
   };
-  const websockets = new WebSocketPassage(ctx);
+  let websockets: WebSocketPassage | undefined;
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     try {
@@ -164,7 +176,7 @@ export function createRouter(opts: RouterOptions): Router {
         log(host.app, logLine(facts, code, null, 0, 0, 503, writeError(socket, code)));
         return;
       }
-      websockets.forward(req, socket, head, host.app, facts, ctx.pick(host.app, route.targets));
+      (websockets ??= newWebSockets(ctx)).forward(req, socket, head, host.app, facts, ctx.pick(host.app, route.targets));
     } catch {
       socket.destroy();
     }
@@ -206,8 +218,8 @@ export function createRouter(opts: RouterOptions): Router {
     async close(): Promise<void> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      websockets.closeAll();
-      await Promise.all([closed, agent.destroy()]);
+      websockets?.closeAll();
+      await Promise.all([closed, agent?.destroy()]);
     },
   };
 }
