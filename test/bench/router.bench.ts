@@ -1,9 +1,16 @@
 /**
  * Router throughput and latency against nginx, measured in the same run (PERFORMANCE.md, "HTTP
  * through a proxy"): wrk -t1 -c32 -d8s against node-web-worker's server directly, through nginx
- * (1 worker, upstream keepalive 32, HTTP/1.1, access_log off) and through our router, which runs
- * in its own process with a static route table (bundled by esbuild like dist/platform.js). Targets: ours ≥ 0.5× nginx's requests/s (aim 0.8×)
- * and at most 10 ms more p99 latency.
+ * (1 worker, upstream keepalive 32, HTTP/1.1, access_log off) and through our router. Targets:
+ * ours ≥ 0.5× nginx's requests/s (aim 0.8×) and at most 10 ms more p99 latency.
+ *
+ * What "ours" covers: createRouter() wired as platform/app.ts wires it — every request's router
+ * line goes through a real LogStore (batched NDJSON writes to disk, rotation) and resolve()
+ * builds a fresh route object per request as the platform's does. It runs in its own process,
+ * bundled by esbuild like dist/platform.js. Not covered: the platform's other work on the same
+ * event loop (the API, dyno output going to the log store), which is idle in this benchmark.
+ * Each row also shows the CPU time (user+system, from /proc) its proxy process spent per
+ * request: on two shared cores that is steadier than requests/s, which swing with other load.
  *
  * wrk and nginx are Debian packages: installed with apt-get when missing (as root); without wrk,
  * autocannon from node_modules is used if it is there; without nginx, that row is skipped.
@@ -11,7 +18,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +34,8 @@ interface Result {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU µs the proxy (or the dyno, for direct) spent per request; NaN when unknown. */
+  cpuUs?: number;
 }
 
 function which(cmd: string): string | null {
@@ -132,16 +141,46 @@ http {
  */
 function startRouter(dir: string, port: number, upstream: number): ChildProcess {
   const bundle = join(dir, 'router.js');
-  buildSync({ entryPoints: [join(ROOT, 'platform', 'router', 'router.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'warning' });
-  const script = `
-    const { createRouter } = require(${JSON.stringify(bundle)});
-    const route = { maintenance: false, crashed: false, targets: [{ dyno: 'web.1', port: ${upstream} }] };
-    let lines = 0;
-    const router = createRouter({ resolve: (app) => (app === 'demo' ? route : null), log: () => { lines++; }, timeoutMs: () => 30000 });
-    router.listen(${port});
-    process.on('SIGTERM', () => router.close().then(() => process.exit(0)));
+  const entry = `
+    import { createRouter } from './platform/router/router';
+    import { LogStore } from './platform/logs';
+    // As platform/app.ts: the router's lines go to the app's log store (default history).
+    const logs = new LogStore({ dir: () => ${JSON.stringify(join(dir, 'logs'))} });
+    const web = [{ type: 'web', number: 1, name: 'web.1', state: 'up', port: ${upstream} }];
+    const router = createRouter({
+      // As the platform's resolve (app state, then DynoManager.webTargets/anyWebCrashed): a fresh route per request.
+      resolve: (app) => app === 'demo' ? { maintenance: false, targets: web.filter((d) => d.state === 'up').map((d) => ({ dyno: d.name, port: d.port })), crashed: web.some((d) => d.state === 'crashed') } : null,
+      log: (app, message) => logs.append(app, 'slipway', 'router', message),
+      timeoutMs: () => 30_000,
+    });
+    void router.listen(${port});
+    process.on('SIGTERM', () => void router.close().then(() => logs.close()).then(() => process.exit(0)));
   `;
-  return spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: 'ignore' });
+  buildSync({ stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'warning' });
+  return spawn(process.execPath, [bundle], { cwd: ROOT, stdio: 'ignore' });
+}
+
+/** CPU time (user + system, ms) a process has used, from /proc; null where there is no /proc. */
+function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+}
+
+/** nginx's one worker process (the master forks it): the process that proxies. */
+function nginxWorker(master: number | undefined): number | undefined {
+  if (master === undefined) return undefined;
+  try {
+    const children = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/);
+    return children[0] ? Number(children[0]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toMs(value: string): number {
@@ -173,7 +212,16 @@ async function load(tool: { kind: 'wrk' | 'autocannon'; path: string }, port: nu
   return { rps, p50Ms, p99Ms };
 }
 
-const fmt = (r: Result): string => `${(r.rps / 1000).toFixed(1).padStart(6)}k req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms`;
+const fmt = (r: Result): string =>
+  `${(r.rps / 1000).toFixed(1).padStart(6)}k req/s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(7)} ms` +
+  (r.cpuUs !== undefined && Number.isFinite(r.cpuUs) ? `  cpu ${r.cpuUs.toFixed(0).padStart(3)} µs/req` : '');
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const span = (xs: number[], digits: number): string =>
+  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
 export async function run(): Promise<void> {
   const wrk = locate('wrk', 'wrk');
@@ -191,11 +239,13 @@ export async function run(): Promise<void> {
     children.push(dyno);
     await accepting(dynoPort, dyno);
     const paths: [string, number][] = [['direct', dynoPort]];
+    const pids = new Map<string, number | undefined>([['direct', dyno.pid]]);
     if (nginx) {
       const n = startNginx(nginx, dir, nginxPort, dynoPort);
       children.push(n);
       await accepting(nginxPort, n);
       paths.push(['nginx', nginxPort]);
+      pids.set('nginx', n.pid); // the master, until the warm-up has surely seen its worker
     } else {
       console.log('router bench: nginx is not installed; its row is skipped');
     }
@@ -203,12 +253,20 @@ export async function run(): Promise<void> {
     children.push(router);
     await accepting(routerPort, router);
     paths.push(['ours', routerPort]);
+    pids.set('ours', router.pid);
 
     // Warm up every path (JIT, connection pools) before measuring.
     for (const [, port] of paths) await load(tool, port, 1);
+    if (pids.has('nginx')) pids.set('nginx', nginxWorker(pids.get('nginx')));
     const results = new Map<string, Result[]>(paths.map(([name]) => [name, []]));
     for (let i = 0; i < rounds; i++) {
-      for (const [name, port] of paths) results.get(name)?.push(await load(tool, port, DURATION_S));
+      for (const [name, port] of paths) {
+        const before = cpuMs(pids.get(name));
+        const r = await load(tool, port, DURATION_S);
+        const after = cpuMs(pids.get(name));
+        r.cpuUs = before === null || after === null ? NaN : ((after - before) * 1000) / (r.rps * DURATION_S);
+        results.get(name)?.push(r);
+      }
     }
 
     console.log(`router bench: ${tool.kind} 1 thread, ${CONNECTIONS} connections, ${DURATION_S} s, node-web-worker's server; ${rounds} round(s)`);
@@ -229,6 +287,24 @@ export async function run(): Promise<void> {
           `  ours/nginx throughput ${ratio.toFixed(2)}× (target ≥ 0.5×, aim 0.8×) ${ratio >= 0.5 ? 'ok' : 'BELOW TARGET'}; ` +
             `ours−nginx p99 ${dp99 >= 0 ? '+' : ''}${dp99.toFixed(2)} ms (target ≤ 10 ms) ${dp99 <= 10 ? 'ok' : 'ABOVE TARGET'}`,
         );
+      }
+    }
+    if (rounds > 1) {
+      console.log(`  over ${rounds} rounds: median (min–max)`);
+      for (const [name] of paths) {
+        const rs = results.get(name) ?? [];
+        const cpu = rs.map((r) => r.cpuUs ?? NaN).filter(Number.isFinite);
+        console.log(
+          `  ${name.padEnd(7)} ${span(rs.map((r) => r.rps / 1000), 1)}k req/s  p50 ${span(rs.map((r) => r.p50Ms), 2)} ms  p99 ${span(rs.map((r) => r.p99Ms), 2)} ms` +
+            (cpu.length ? `  cpu ${span(cpu, 0)} µs/req` : ''),
+        );
+      }
+      const ours = results.get('ours') ?? [];
+      const ng = results.get('nginx') ?? [];
+      const direct = results.get('direct') ?? [];
+      if (ng.length === ours.length && ng.length > 0) {
+        console.log(`  nginx/direct ${span(ng.map((r, i) => r.rps / direct[i].rps), 2)}×`);
+        console.log(`  ours/nginx   ${span(ours.map((r, i) => r.rps / ng[i].rps), 2)}×  ours−nginx p99 ${span(ours.map((r, i) => r.p99Ms - ng[i].p99Ms), 2)} ms`);
       }
     }
     console.log('  (two cores shared by the load tool, the proxy and the dyno: compare ratios within one run)');

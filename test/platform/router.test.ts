@@ -260,6 +260,76 @@ void describe('router', () => {
     assert.match(await r.nextLine('demo'), /status=200 bytes=21 protocol=http$/);
   });
 
+  void test('the dyno\'s headers are relayed as sent: 1xx skipped, hop-by-hop dropped, repeats and the status text kept', async (t) => {
+    const d = await dyno(t, 'web.1', (_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      res.statusMessage = 'Made Here';
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.setHeader('X-Mixed-Case', 'yes');
+      res.setHeader('keep-alive', 'timeout=1');
+      res.setHeader('trailer', 'x-checksum');
+      res.writeHead(201, { 'content-type': 'text/plain' });
+      res.end('made\n');
+    });
+    const r = await router(t, { demo: up(d) });
+
+    const res = await new Promise<IncomingMessage>((resolve) => request({ host: '127.0.0.1', port: r.port, headers: { host: 'demo.localhost' } }, resolve).end());
+    res.resume();
+    await once(res, 'end');
+    assert.equal(res.statusCode, 201);
+    assert.equal(res.statusMessage, 'Made Here');
+    assert.deepEqual(res.headers['set-cookie'], ['a=1', 'b=2']);
+    assert.ok(res.rawHeaders.includes('X-Mixed-Case'), 'header names keep their case');
+    assert.equal(res.headers.trailer, undefined);
+    assert.notEqual(res.headers['keep-alive'], 'timeout=1', "the dyno's keep-alive is its own connection's");
+    assert.match(await r.nextLine('demo'), /status=201 bytes=5 protocol=http$/);
+  });
+
+  void test('a client that reads slowly: the dyno\'s side is paused and resumed, and every byte arrives', async (t) => {
+    const chunk = randomBytes(64 * 1024);
+    const limit = 256 * 1024 * 1024;
+    const dynoSide = new EventEmitter();
+    const d = await dyno(t, 'web.1', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      let sent = 0;
+      let blocked = false;
+      const pump = (): void => {
+        while (sent < limit) {
+          sent += chunk.length;
+          if (!res.write(chunk)) {
+            if (!blocked) dynoSide.emit('blocked', sent);
+            blocked = true;
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      dynoSide.once('finish', () => {
+        // The client has seen backpressure work: end the answer at the next chance.
+        sent = limit;
+      });
+      pump();
+    });
+    const r = await router(t, { demo: up(d) });
+
+    const blocked = once(dynoSide, 'blocked');
+    const res = await new Promise<IncomingMessage>((resolve) => request({ host: '127.0.0.1', port: r.port, headers: { host: 'demo.localhost' } }, resolve).end());
+    res.pause();
+    // The client reads nothing until the dyno's writes are refused (the router stopped reading).
+    const [sentWhenBlocked] = (await blocked) as [number];
+    assert.ok(sentWhenBlocked < limit);
+    dynoSide.emit('finish');
+    let received = 0;
+    res.on('data', (c: Buffer) => (received += c.length));
+    res.resume();
+    await once(res, 'end');
+    assert.ok(received >= sentWhenBlocked, 'everything the dyno wrote reached the client after the pause');
+    const line = await r.nextLine('demo');
+    assert.match(line, /status=200 bytes=\d+ protocol=http$/);
+    assert.equal(Number(/bytes=(\d+)/.exec(line)?.[1]), received);
+  });
+
   void test('WebSocket upgrades pass through to the dyno (echo)', async (t) => {
     const d = await dyno(t, 'web.1', (_q, s) => s.end('not a websocket'));
     const seen: IncomingHttpHeaders[] = [];
