@@ -75,8 +75,7 @@ function wantedCounts(release: ReleaseSpec, formation: Record<string, number>): 
 }
 
 export class DynoManager {
-  readonly sandboxed: boolean;
-  private readonly launcher: Launcher;
+  private launcherFound: Launcher | undefined;
   private readonly records: PidRecords;
   private readonly ports = new PortPool();
   private readonly apps = new Map<string, AppDynos>();
@@ -86,15 +85,13 @@ export class DynoManager {
   private closing = false;
 
   constructor(private readonly opts: DynoManagerOptions) {
-    const sandbox = opts.sandbox === false ? null : detectSandbox('bwrap', opts.hide);
-    if (opts.sandbox === true && !sandbox) {
-      throw new PlatformError('sandbox_unavailable', 'bubblewrap (bwrap) is not installed or does not work here', 500);
-    }
-    this.launcher = sandbox ?? plainLauncher;
-    this.sandboxed = this.launcher.sandboxed;
     this.records = new PidRecords(opts.stateDir);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host's getter reads the manager's
+    const manager = this;
     this.host = {
-      sandboxed: this.sandboxed,
+      get sandboxed() {
+        return manager.sandboxed;
+      },
       settings: () => this.settings(),
       launch: async (d) => {
         try {
@@ -107,6 +104,27 @@ export class DynoManager {
       changed: (d) => this.changed(d.release.app),
       log: (d, message) => this.opts.log(d.release.app, 'slipway', d.name, message),
     };
+  }
+
+  /**
+   * How dyno commands start: in bubblewrap when it works here (unless `sandbox: false`), else
+   * plainly. Probed on first use (a synchronous bwrap run of about 20 ms, once per process),
+   * not at platform start: the API answers first.
+   */
+  private get launcher(): Launcher {
+    if (this.launcherFound === undefined) {
+      const sandbox = this.opts.sandbox === false ? null : detectSandbox('bwrap', this.opts.hide);
+      if (this.opts.sandbox === true && !sandbox) {
+        throw new PlatformError('sandbox_unavailable', 'bubblewrap (bwrap) is not installed or does not work here', 500);
+      }
+      this.launcherFound = sandbox ?? plainLauncher;
+    }
+    return this.launcherFound;
+  }
+
+  /** Whether dynos (and so builds and the release phase) run in the bubblewrap sandbox. */
+  get sandboxed(): boolean {
+    return this.launcher.sandboxed;
   }
 
   /** Kills the process groups that a previous run of the platform left behind (call once, at start). */
