@@ -41,7 +41,7 @@ import { classify, formatSize, type SlugClass } from '../slugs/size';
 import { SlugFileWriter } from '../slugs/slug-file';
 import { readSlugignoreFile } from '../slugs/slugignore-file';
 import { TimeSlice } from '../slugs/time-slice';
-import { walkTree } from '../slugs/tree';
+import { ListingCache, walkTree } from '../slugs/tree';
 import { BuildError } from './build-error';
 import { BuildLog } from './build-log';
 import { syncBuildDir } from './build-dir-sync';
@@ -86,9 +86,13 @@ export interface BuildResult {
   /** 'node' | 'plain' | the custom buildpack's directory */
   buildpack: string;
   class: SlugClass;
-  top: { path: string; bytes: number }[];
+  /** the largest contributors to the slug's size (worked out when first read) */
+  readonly top: { path: string; bytes: number }[];
   warnings: string[];
 }
+
+/** Directory listings kept between builds (a rebuild reads only the directories that changed). */
+const listings = new ListingCache();
 
 /** Members compressing while the sync copies (bounds memory, keeps the threadpool busy). */
 const WARM_AHEAD = 8;
@@ -132,7 +136,7 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
 
     log.step('Building on the Slipway stack');
     for (const w of slugignoreWarnings) log.warn(w);
-    const source = await walkTree(sourceDir, { ignore: slugignore, exclude: [workDir, opts.slugsDir], slice });
+    const source = await walkTree(sourceDir, { ignore: slugignore, exclude: [workDir, opts.slugsDir], slice, listings });
     for (const p of source.skipped) log.warn(`${p} is not a file, directory or link (a socket, FIFO or device): left out of the slug`);
     const sourceFiles = new Set(source.entries.filter((e) => e.kind !== 'dir').map((e) => e.path));
 
@@ -196,7 +200,7 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
     log.step('Compressing...');
     let entries = source.entries;
     if (root === buildDir) {
-      const built = await walkTree(buildDir, { slice });
+      const built = await walkTree(buildDir, { slice, listings });
       for (const p of built.skipped) log.warn(`${p} (made by the build step) is not a file, directory or link: left out of the slug`);
       entries = built.entries;
     }
@@ -214,12 +218,14 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
         else out.write(member);
       },
     });
-    const top = topContributors(members.contributions);
+    // the largest contributors cost milliseconds to work out: only when they are shown or read
+    let top: Contributor[] | undefined;
+    const largest = (): Contributor[] => (top ??= topContributors(members.contributions));
     if (members.bytes > opts.hardLimitBytes) {
       throw new BuildError(
         'slug_too_large',
         `Compiled slug size: ${formatSize(members.bytes)} is too large (max is ${formatSize(opts.hardLimitBytes)}). ` +
-          `Largest contributors: ${describe(top)}. Add what the app does not need at run time to .slugignore, or raise the limit (slugHardLimitMiB)`,
+          `Largest contributors: ${describe(largest())}. Add what the app does not need at run time to .slugignore, or raise the limit (slugHardLimitMiB)`,
       );
     }
     const slug = out.finish();
@@ -233,11 +239,20 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
         [
           `Warning: the slug (${formatSize(slug.size)}) is above the soft limit (${formatSize(opts.softLimitBytes)}): deploys and dyno starts get slower.`,
           'Largest contributors (add what the app does not need at run time to .slugignore):',
-          ...top.map((c) => `  ${formatSize(c.bytes).padStart(6)}  ${c.path}`),
+          ...largest().map((c) => `  ${formatSize(c.bytes).padStart(6)}  ${c.path}`),
         ].join('\n'),
       );
     }
-    return { slug, processTypes, buildpack: used.map((b) => b.id).join(', '), class: classify(slug.size), top, warnings: log.warnings };
+    return {
+      slug,
+      processTypes,
+      buildpack: used.map((b) => b.id).join(', '),
+      class: classify(slug.size),
+      get top() {
+        return largest();
+      },
+      warnings: log.warnings,
+    };
   } catch (err) {
     writer?.abandon();
     await cache?.quiesce();

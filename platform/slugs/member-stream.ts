@@ -30,8 +30,11 @@ export interface MemberStreamOptions {
 export interface MemberStreamResult {
   /** compressed bytes in all */
   bytes: number;
-  /** estimated compressed bytes per entry path: a member's size shared by tar bytes */
-  contributions: Map<string, number>;
+  /**
+   * estimated compressed bytes per entry path: a member's size shared by tar bytes. Worked out
+   * on first read (a map of every path: milliseconds a build mostly has no use for).
+   */
+  readonly contributions: Map<string, number>;
   /** the cache keys of every member (for pruning) */
   keys: Set<string>;
   compressed: number;
@@ -41,7 +44,17 @@ export interface MemberStreamResult {
 export async function streamMembers(chunks: readonly Chunk[], opts: MemberStreamOptions): Promise<MemberStreamResult> {
   const { cache } = opts;
   const root = resolve(opts.root);
-  const result: MemberStreamResult = { bytes: 0, contributions: new Map(), keys: new Set(), compressed: 0, reused: 0 };
+  const sizes: number[] = [];
+  let contributions: Map<string, number> | undefined;
+  const result: MemberStreamResult = {
+    bytes: 0,
+    get contributions() {
+      return (contributions ??= attributeAll(chunks, sizes));
+    },
+    keys: new Set(),
+    compressed: 0,
+    reused: 0,
+  };
   const keys = cache ? chunks.map(chunkKey) : undefined;
   for (const key of keys ?? []) result.keys.add(key);
   // whether a chunk's member is in the cache (or being stored there), asked once a chunk
@@ -86,10 +99,16 @@ export async function streamMembers(chunks: readonly Chunk[], opts: MemberStream
     started.delete(i);
     opts.sink(member);
     result.bytes += member.length;
-    attribute(result.contributions, chunks[i], member.length);
+    sizes.push(member.length);
     CHUNK_BUFFERS.give(member); // a cached member read into a pooled buffer: done with it
   }
   return result;
+}
+
+function attributeAll(chunks: readonly Chunk[], sizes: readonly number[]): Map<string, number> {
+  const into = new Map<string, number>();
+  for (let i = 0; i < sizes.length; i++) attribute(into, chunks[i], sizes[i]);
+  return into;
 }
 
 /** Shares a member's compressed size among its files and links by their uncompressed tar bytes. */

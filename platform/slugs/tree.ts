@@ -9,7 +9,7 @@
  * `<` on JS strings). Since "dir/" is a prefix of everything inside it, a directory always comes
  * right before its contents, and the files alone appear in plain path order.
  */
-import { lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Slugignore } from '../slugignore';
 import type { TimeSlice } from './time-slice';
@@ -62,12 +62,79 @@ export function entryFromStats(root: string, path: string, st: Stats): TreeEntry
   return e;
 }
 
+/** A directory's names as read, whether each was a directory, and the directory's identity then. */
+interface Listing {
+  ino: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  names: string[];
+  dirs: boolean[];
+}
+
+/**
+ * Directory listings kept from one walk to the next (a rebuild walks the same tree): a
+ * directory whose inode, mtime and ctime are unchanged has the same entries, so it is not read
+ * again (reading the 1,500 directories of a 20,000-file tree takes a fifth of a walk; a stat
+ * each is cheaper). Its files are still stat'ed: a file's content changes without its directory.
+ *
+ * Timestamps are coarse (a clock tick), so an entry added in the same tick as the change the
+ * kept listing saw would leave the directory's times as they were: a listing is kept only once
+ * its directory has not changed for `settledMs`. ctime is checked too because no program can
+ * set it (tar and cp -p put a directory's mtime back after filling it). At most `maxNames`
+ * names are kept, in all; past that the cache starts over.
+ */
+export class ListingCache {
+  private readonly listings = new Map<string, Listing>();
+  private names = 0;
+
+  constructor(
+    readonly settledMs = 2000,
+    private readonly maxNames = 1_000_000,
+  ) {}
+
+  /** The entries of directory `abs` (an absolute path); throws as readdir does. */
+  read(abs: string): Listing {
+    const st = statSync(abs);
+    const kept = this.listings.get(abs);
+    if (kept && kept.ino === st.ino && kept.mtimeMs === st.mtimeMs && kept.ctimeMs === st.ctimeMs) return kept;
+    // stat before reading: a change in between makes the kept times stale, never the names
+    const listing = { ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ...readListing(abs) };
+    if (kept) {
+      this.listings.delete(abs);
+      this.names -= kept.names.length;
+    }
+    if (Date.now() - Math.max(st.mtimeMs, st.ctimeMs) >= this.settledMs) {
+      if (this.names + listing.names.length > this.maxNames) this.clear();
+      this.listings.set(abs, listing);
+      this.names += listing.names.length;
+    }
+    return listing;
+  }
+
+  clear(): void {
+    this.listings.clear();
+    this.names = 0;
+  }
+}
+
+function readListing(abs: string): { names: string[]; dirs: boolean[] } {
+  const names: string[] = [];
+  const dirs: boolean[] = [];
+  for (const d of readdirSync(abs, { withFileTypes: true })) {
+    names.push(d.name);
+    dirs.push(d.isDirectory());
+  }
+  return { names, dirs };
+}
+
 export interface WalkOptions {
   /** paths to leave out (checked top-down; an ignored directory is not entered) */
   ignore?: Slugignore;
   /** absolute directories never to enter (the platform's own dirs, should they sit inside an app) */
   exclude?: readonly string[];
   slice?: TimeSlice;
+  /** listings kept from earlier walks, to reuse where a directory has not changed */
+  listings?: ListingCache;
 }
 
 /**
@@ -91,20 +158,23 @@ export async function walkTree(rootDir: string, opts: WalkOptions = {}): Promise
 
   /** The entries directly in `dir` ("" for the root), sorted by key; undefined if it vanished. */
   const list = async (dir: string): Promise<TreeEntry[] | undefined> => {
-    let names: Dirent[];
+    let listing: { names: string[]; dirs: boolean[] };
     try {
-      names = readdirSync(dir === '' ? root : `${root}/${dir}`, { withFileTypes: true });
+      const abs = dir === '' ? root : `${root}/${dir}`;
+      listing = opts.listings ? opts.listings.read(abs) : readListing(abs);
     } catch (err) {
       if (dir !== '' && isVanished(err)) return undefined;
       throw err;
     }
     const children: TreeEntry[] = [];
     const keys: string[] = [];
-    for (const d of names) {
-      if (d.name === '.git') continue;
-      const path = dir === '' ? d.name : `${dir}/${d.name}`;
+    const { names, dirs } = listing;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (name === '.git') continue;
+      const path = dir === '' ? name : `${dir}/${name}`;
       let e: TreeEntry | undefined;
-      if (d.isDirectory()) {
+      if (dirs[i]) {
         if (skipDir(path)) continue;
         e = dirEntry(path);
       } else {
@@ -130,7 +200,7 @@ export async function walkTree(rootDir: string, opts: WalkOptions = {}): Promise
         if (slice?.due()) await slice.pause();
       }
       children.push(e);
-      keys.push(e.kind === 'dir' ? `${d.name}/` : d.name);
+      keys.push(e.kind === 'dir' ? `${name}/` : name);
     }
     const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
     return order.map((i) => children[i]);

@@ -102,7 +102,10 @@ export async function run(): Promise<void> {
     console.log(`ratios: cold/tar ${(coldMs / tarMs).toFixed(2)}× (target ≤ 1.0×, aim 0.6×); rebuild/cold ${(rebuildMs / coldMs).toFixed(3)}× (target ≤ 0.15×)`);
     console.log(`CPU: cold/tar ${(median(coldCpu) / median(tarCpu)).toFixed(2)}× (what the wall-time ratio tends to when other work leaves no core idle)`);
     console.log(`sizes: slug/tar ${(coldBytes / tarBytes).toFixed(3)}×`);
-    if (ROUNDS > 1) console.log(`each round, cold/tar: ${cold.map((c, i) => `${(c / tar[i]).toFixed(2)}×`).join(', ')}`);
+    if (ROUNDS > 1) {
+      console.log(`each round, cold/tar: ${cold.map((c, i) => `${(c / tar[i]).toFixed(2)}×`).join(', ')}`);
+      console.log(`each round, rebuild/cold: ${rebuild.map((r, i) => `${(r / cold[i]).toFixed(3)}× (${s(r)})`).join(', ')}`);
+    }
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

@@ -7,16 +7,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { BIG_FILE, PIECE_BYTES, chunkKey, planChunks } from '../../platform/slugs/chunk-plan';
 import { topContributors } from '../../platform/slugs/contributors';
 import { listSlugFiles } from '../../platform/slugs/files';
 import { streamMembers } from '../../platform/slugs/member-stream';
 import { classify, formatSize, predictSlugSize } from '../../platform/slugs/size';
 import { encodeHeader } from '../../platform/slugs/tar-header';
-import { compareEntries, walkTree, type TreeEntry } from '../../platform/slugs/tree';
+import { ListingCache, compareEntries, walkTree, type TreeEntry } from '../../platform/slugs/tree';
 import { fixtureCopy, tempDir } from '../helpers/tmp';
 
 const MiB = 1024 * 1024;
@@ -81,6 +82,36 @@ void test('walkTree: entryKey order (a directory right before its contents) from
     ['Z', '_', 'a b/', 'a-b', 'a.b/', 'a.js', 'a.link', 'a/', 'a/x.js', 'a/x/', 'a/x/y', 'a/😀', 'a0', 'empty/', 'é/', 'é/deep/', 'é/deep/er/', 'é/deep/er/f', 'é/e'],
   );
   assert.deepEqual(entries, [...entries].sort(compareEntries), 'the order compareEntries defines');
+});
+
+void test('walkTree with kept listings: unchanged directories are not read again; added, removed and renamed entries are seen', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'lib', 'deep'), { recursive: true });
+  for (const f of ['a.js', 'lib/b.js', 'lib/deep/c.js']) writeFileSync(join(dir, f), f);
+  const paths = async (listings?: ListingCache): Promise<string[]> => (await walkTree(dir, { listings })).entries.map((e) => `${e.path}:${e.kind}:${e.size}`);
+
+  // a directory that changed within settledMs is read every time (its times may not show the next change)
+  const fresh = new ListingCache();
+  assert.notEqual(fresh.read(join(dir, 'lib')), fresh.read(join(dir, 'lib')));
+  assert.deepEqual(await paths(fresh), await paths());
+
+  const kept = new ListingCache(0);
+  assert.equal(kept.read(join(dir, 'lib')), kept.read(join(dir, 'lib')));
+  assert.deepEqual(await paths(kept), await paths());
+  writeFileSync(join(dir, 'lib', 'b.js'), 'a file changes without its directory'); // still stat'ed
+  assert.deepEqual(await paths(kept), await paths());
+
+  // changes made a clock tick (or more) after the listing was kept change the directory's times
+  const changed = Math.max(...[dir, join(dir, 'lib'), join(dir, 'lib', 'deep')].map((d) => statSync(d).ctimeMs));
+  while (Date.now() < changed + 20) await nextTurn();
+  writeFileSync(join(dir, 'lib', 'new.js'), 'new');
+  renameSync(join(dir, 'lib', 'deep', 'c.js'), join(dir, 'lib', 'deep', 'd.js'));
+  rmSync(join(dir, 'a.js'));
+  mkdirSync(join(dir, 'lib', 'deep', 'deeper'));
+  const after = await paths(kept);
+  assert.deepEqual(after, await paths());
+  assert.ok(after.includes('lib/new.js:file:3') && after.includes('lib/deep/d.js:file:13') && after.includes('lib/deep/deeper:dir:0'));
+  assert.ok(!after.some((p) => p.startsWith('a.js') || p.startsWith('lib/deep/c.js')));
 });
 
 void test('classify and formatSize: Heroku classes and binary units', () => {
