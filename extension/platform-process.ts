@@ -15,6 +15,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, watch, type F
 import * as vscode from 'vscode';
 import { homePaths, type HomePaths } from '../platform/home';
 import { pidAlive, readPlatformFile, type PlatformFile } from '../platform/platform-file';
+import { platformEnv } from '../platform/spawn-env';
 import type { PlatformSettings } from './config';
 
 export type PlatformState = 'stopped' | 'starting' | 'running' | 'error';
@@ -235,7 +236,7 @@ export class PlatformProcess implements vscode.Disposable {
       child = spawn(process.execPath, [script, ...this.args()], {
         detached: true,
         stdio: ['ignore', logFd, logFd],
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', SLIPWAY_HOME: this.home },
+        env: platformEnv(process.env, { ELECTRON_RUN_AS_NODE: '1', SLIPWAY_HOME: this.home }),
         cwd: this.home,
       });
     } finally {

@@ -19,6 +19,10 @@ import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'n
 import { createRequire, wrap } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { restorePlatformEnv } from './spawn-env';
+
+// NODE_EXTRA_CA_CERTS, deferred by whoever started the platform, for the programs it runs.
+restorePlatformEnv();
 
 const MAGIC = 'slipway-code-cache-1';
 /** After the platform answers: the cache then also holds what the first API requests compiled. */

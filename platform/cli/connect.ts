@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SlipwayClient } from '../client';
 import { homePaths, resolveHome, type HomePaths } from '../home';
 import { pidAlive, readPlatformFile, type PlatformFile } from '../platform-file';
+import { platformEnv } from '../spawn-env';
 import { readToken } from '../token';
 import { CliError } from './errors';
 
@@ -38,7 +39,7 @@ export async function startDetached(paths: HomePaths, args: string[] = [], timeo
   const child = spawn(process.execPath, [script, ...args], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, SLIPWAY_HOME: paths.root },
+    env: platformEnv(process.env, { SLIPWAY_HOME: paths.root }),
   });
   closeSync(log);
   const state: { exited: number | null } = { exited: null };

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { homePaths, resolveHome } from '../../home';
 import { pidAlive } from '../../platform-file';
+import { platformEnv } from '../../spawn-env';
 import type { Command } from '../command';
 import { connect, platformScript, runningPlatform, startDetached } from '../connect';
 import { CliError } from '../errors';
@@ -31,7 +32,7 @@ export const platformCommands: Command[] = [
         inv.print({ running: true, ...info }, `Slipway platform started: API ${info.url}, router ${info.routerUrl} (pid ${info.pid}); log ${paths.log}`);
         return 0;
       }
-      const child = spawn(process.execPath, [platformScript(), ...startArgs(inv.values)], { stdio: 'inherit', env: { ...process.env, SLIPWAY_HOME: paths.root } });
+      const child = spawn(process.execPath, [platformScript(), ...startArgs(inv.values)], { stdio: 'inherit', env: platformEnv(process.env, { SLIPWAY_HOME: paths.root }) });
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
       return new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
     },

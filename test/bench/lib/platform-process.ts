@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlipwayClient } from '../../../platform/client';
 import { readPlatformFile } from '../../../platform/platform-file';
+import { platformEnv } from '../../../platform/spawn-env';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 
@@ -21,7 +22,7 @@ export interface BenchPlatform {
 export async function startPlatform(settings: Record<string, unknown> = {}): Promise<BenchPlatform> {
   const home = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
   writeFileSync(join(home, 'settings.json'), JSON.stringify({ apiPort: 0, routerPort: 0, stopGraceS: 2, ...settings }));
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'platform.js')], { env: { ...process.env, SLIPWAY_HOME: home }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'platform.js')], { env: platformEnv(process.env, { SLIPWAY_HOME: home }), stdio: 'ignore' });
   for (;;) {
     const info = readPlatformFile(join(home, 'platform.json'));
     if (info && info.pid === child.pid) {
