@@ -26,10 +26,15 @@ function repoConfig(dir: string): [string, string][] {
   ];
 }
 
-/** Git's environment for the platform's own git commands: none of the caller's GIT_* variables. */
+/**
+ * Git's environment for the platform's own git commands and `git http-backend`: none of the
+ * caller's GIT_* variables, and no NODE_EXTRA_CA_CERTS: nothing under git makes a TLS connection
+ * (the pre-receive hook is our CLI talking to the platform over loopback HTTP), and node would
+ * load the bundle at the hook's start, on every push (~100 ms here; spawn-env.ts).
+ */
 export function cleanGitEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) if (!k.startsWith('GIT_')) out[k] = v;
+  for (const [k, v] of Object.entries(env)) if (!k.startsWith('GIT_') && k !== 'NODE_EXTRA_CA_CERTS') out[k] = v;
   return out;
 }
 
