@@ -39,6 +39,7 @@ import { topContributors, type Contributor } from '../slugs/contributors';
 import { streamMembers } from '../slugs/member-stream';
 import { classify, formatSize, type SlugClass } from '../slugs/size';
 import { SlugFileWriter } from '../slugs/slug-file';
+import { SlugHistory } from '../slugs/slug-history';
 import { readSlugignoreFile } from '../slugs/slugignore-file';
 import { TimeSlice } from '../slugs/time-slice';
 import { ListingCache, walkTree } from '../slugs/tree';
@@ -93,6 +94,8 @@ export interface BuildResult {
 
 /** Directory listings kept between builds (a rebuild reads only the directories that changed). */
 const listings = new ListingCache();
+/** The last slug of each work dir: a rebuild starts from its unchanged first members. */
+const history = new SlugHistory();
 
 /** Members compressing while the sync copies (bounds memory, keeps the threadpool busy). */
 const WARM_AHEAD = 8;
@@ -204,18 +207,37 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
       for (const p of built.skipped) log.warn(`${p} (made by the build step) is not a file, directory or link: left out of the slug`);
       entries = built.entries;
     }
-    const out = new SlugFileWriter(opts.slugsDir);
+    const plan = planChunks(entries);
+    const keys = plan.map(chunkKey);
+    // a rebuild starts from the last slug's unchanged first members (slugs/slug-history.ts)
+    let start = history.start(workDir, keys);
+    history.forget(workDir);
+    let out: SlugFileWriter;
+    try {
+      out = new SlugFileWriter(opts.slugsDir, start?.prefix);
+    } catch {
+      start = undefined; // the earlier slug could not be copied: write it all
+      out = new SlugFileWriter(opts.slugsDir);
+    }
     writer = out;
-    let total = 0;
-    const members = await streamMembers(planChunks(entries), {
+    const sizes = start ? [...start.written] : [];
+    const hashes = start ? [...start.hashes] : [];
+    let total = out.size;
+    const members = await streamMembers(plan, {
       root,
       cache: chunks,
+      keys,
       slice,
       signal: opts.signal,
+      written: start?.written,
       sink: (member) => {
         total += member.length;
         if (total > opts.hardLimitBytes) out.abandon();
-        else out.write(member);
+        else {
+          out.write(member);
+          sizes.push(member.length);
+          hashes.push(out.mark());
+        }
       },
     });
     // the largest contributors cost milliseconds to work out: only when they are shown or read
@@ -229,6 +251,7 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
       );
     }
     const slug = out.finish();
+    history.record(workDir, { path: slug.path, keys, sizes, hashes });
     await chunks.quiesce();
     chunks.prune(members.keys);
     if (root === sourceDir || classic) dropBuildDir(workDir);

@@ -21,10 +21,17 @@ export interface MemberStreamOptions {
   /** the tree the chunks were planned from */
   root: string;
   cache?: ChunkCache;
+  /** the chunks' keys (chunkKey), when the caller has them already */
+  keys?: readonly string[];
   /** receives each member, in order; it must not keep the buffer after returning */
   sink: (member: Buffer) => void;
   slice?: TimeSlice;
   signal?: AbortSignal;
+  /**
+   * The sizes of the first members, when the sink has them already (a slug started from an
+   * earlier one's unchanged beginning, slug-file.ts): streaming starts after them.
+   */
+  written?: readonly number[];
 }
 
 export interface MemberStreamResult {
@@ -44,18 +51,19 @@ export interface MemberStreamResult {
 export async function streamMembers(chunks: readonly Chunk[], opts: MemberStreamOptions): Promise<MemberStreamResult> {
   const { cache } = opts;
   const root = resolve(opts.root);
-  const sizes: number[] = [];
+  const sizes: number[] = [...(opts.written ?? [])];
+  const start = sizes.length;
   let contributions: Map<string, number> | undefined;
   const result: MemberStreamResult = {
-    bytes: 0,
+    bytes: sizes.reduce((a, b) => a + b, 0),
     get contributions() {
       return (contributions ??= attributeAll(chunks, sizes));
     },
     keys: new Set(),
     compressed: 0,
-    reused: 0,
+    reused: start,
   };
-  const keys = cache ? chunks.map(chunkKey) : undefined;
+  const keys = cache ? (opts.keys ?? chunks.map(chunkKey)) : undefined;
   for (const key of keys ?? []) result.keys.add(key);
   // whether a chunk's member is in the cache (or being stored there), asked once a chunk
   const known: (boolean | undefined)[] = [];
@@ -82,8 +90,8 @@ export async function streamMembers(chunks: readonly Chunk[], opts: MemberStream
   // members being compressed (or compressed) and not handed on yet, by chunk index; `scan`
   // is the next chunk to consider: cached ones are skipped there, and read in their turn
   const started = new Map<number, Promise<Buffer>>();
-  let scan = 0;
-  for (let i = 0; i < chunks.length; i++) {
+  let scan = start;
+  for (let i = start; i < chunks.length; i++) {
     while (scan < chunks.length && started.size < WINDOW) {
       if (!isCached(scan)) {
         const p = compress(scan);

@@ -5,21 +5,55 @@
  *
  * No fsync: a slug can always be built again from its source, and a release that outlived a
  * power cut with a torn slug is found by its hash.
+ *
+ * A slug can start from the beginning of an earlier one (`prefix`: its first `bytes`, and the
+ * SHA-256 state after them, from `mark()`): those bytes are copied by the kernel and not hashed
+ * again. The result is the same file, byte for byte, as writing them.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { closeSync, constants, copyFileSync, mkdirSync, openSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
+export interface SlugPrefix {
+  /** an earlier slug whose first `bytes` are this one's */
+  path: string;
+  bytes: number;
+  /** the SHA-256 state after those bytes (`mark()` of the writer that wrote them) */
+  hash: Hash;
+}
+
 export class SlugFileWriter {
-  private readonly hash = createHash('sha256');
+  private readonly hash: Hash;
   private readonly tmp: string;
   private fd: number | undefined;
   private written = 0;
 
-  constructor(private readonly slugsDir: string) {
+  constructor(
+    private readonly slugsDir: string,
+    prefix?: SlugPrefix,
+  ) {
     mkdirSync(slugsDir, { recursive: true });
     this.tmp = join(slugsDir, `.building-${process.pid}-${randomBytes(6).toString('hex')}.partial`);
-    this.fd = openSync(this.tmp, 'wx', 0o644);
+    if (prefix) {
+      try {
+        copyFileSync(prefix.path, this.tmp, constants.COPYFILE_EXCL);
+        truncateSync(this.tmp, prefix.bytes);
+        this.fd = openSync(this.tmp, 'a');
+      } catch (err) {
+        rmSync(this.tmp, { force: true });
+        throw err;
+      }
+      this.hash = prefix.hash.copy();
+      this.written = prefix.bytes;
+    } else {
+      this.fd = openSync(this.tmp, 'wx', 0o644);
+      this.hash = createHash('sha256');
+    }
+  }
+
+  /** The SHA-256 state after what is written so far (a later slug's `prefix.hash`). */
+  mark(): Hash {
+    return this.hash.copy();
   }
 
   get size(): number {

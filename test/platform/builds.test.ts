@@ -193,6 +193,9 @@ void test('rebuild after one change: only its chunk is compressed again, the slu
   assert.equal(chunksAfter.size, chunksBefore.size, 'the stale member is pruned');
   assert.ok(s.lines.slice(linesBefore).includes('-----> Compressing...'));
 
+  // the rebuild started from the cold slug's unchanged first members (slug-history.ts): its id
+  // is still the SHA-256 of the file's bytes
+  assert.equal(createHash('sha256').update(readFileSync(rebuilt.slug.path)).digest('hex'), rebuilt.slug.id);
   const extracted = extractSlug(t, rebuilt.slug.path);
   assert.deepEqual(readFileSync(join(extracted, 'vendor', 'pkg7', 'dist', 'file7.js')), changed);
   assert.deepEqual(snapshot(extracted), snapshot(source));
@@ -205,6 +208,7 @@ void test('rebuild after one change: only its chunk is compressed again, the slu
 
   const coldAgain = await buildSlug(setup(t, source).opts());
   assert.equal(third.slug.id, coldAgain.slug.id, 'cached members give the same bytes as a cold build');
+  assert.deepEqual(readFileSync(third.slug.path), readFileSync(coldAgain.slug.path));
 });
 
 void test('an invalid Procfile fails the build with every error as file:line:col, and no slug', async (t) => {

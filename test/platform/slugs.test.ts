@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -16,6 +16,8 @@ import { topContributors } from '../../platform/slugs/contributors';
 import { listSlugFiles } from '../../platform/slugs/files';
 import { streamMembers } from '../../platform/slugs/member-stream';
 import { classify, formatSize, predictSlugSize } from '../../platform/slugs/size';
+import { SlugFileWriter } from '../../platform/slugs/slug-file';
+import { SlugHistory } from '../../platform/slugs/slug-history';
 import { encodeHeader } from '../../platform/slugs/tar-header';
 import { ListingCache, compareEntries, walkTree, type TreeEntry } from '../../platform/slugs/tree';
 import { fixtureCopy, tempDir } from '../helpers/tmp';
@@ -272,4 +274,37 @@ void test('predictSlugSize: what a build of the source would weigh, with its lar
   assert.equal(streamed.bytes, predicted.bytes);
   writeFileSync(join(dir, '..', 'slug.tar.gz'), Buffer.concat(chunks));
   assert.ok(gnuTar(['-tzf', join(dir, '..', 'slug.tar.gz')]).includes('./public/img/hero.bin\n'));
+});
+
+void test('a slug started from an earlier one: the shared first members are copied, not rehashed, and the file is the same as writing it all', (t) => {
+  const dir = tempDir(t, 'slipway-slug-history-');
+  const members = [randomBytes(3000), randomBytes(5000), randomBytes(7000)];
+  const history = new SlugHistory();
+  const first = new SlugFileWriter(join(dir, 'a'));
+  const hashes = members.map((m) => {
+    first.write(m);
+    return first.mark();
+  });
+  const a = first.finish();
+  history.record('work', { path: a.path, keys: ['k1', 'k2', 'k3'], sizes: members.map((m) => m.length), hashes });
+
+  // the next slug shares k1 and k2, then differs
+  const changed = randomBytes(6000);
+  const start = history.start('work', ['k1', 'k2', 'k9']);
+  assert.ok(start, 'a start from the earlier slug');
+  assert.deepEqual(start.written, [3000, 5000]);
+  assert.equal(start.prefix.bytes, 8000);
+  const next = new SlugFileWriter(join(dir, 'b'), start.prefix);
+  assert.equal(next.size, 8000);
+  next.write(changed);
+  const b = next.finish();
+
+  const whole = Buffer.concat([members[0], members[1], changed]);
+  assert.deepEqual(readFileSync(b.path), whole);
+  assert.equal(b.id, createHash('sha256').update(whole).digest('hex'));
+  assert.equal(b.size, whole.length);
+
+  assert.equal(history.start('work', ['k7', 'k2']), undefined, 'no shared first member: no start');
+  rmSync(a.path);
+  assert.equal(history.start('work', ['k1', 'k2', 'k9']), undefined, 'the earlier slug is gone: no start');
 });
