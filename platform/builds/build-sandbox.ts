@@ -30,7 +30,7 @@
  * probes for bubblewrap.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { detectBwrap, hiddenArgs, underPrivateTmp, within, type Bwrap } from '../sandbox/bwrap';
+import { detectBwrap, hiddenArgs, sandboxArgs, underPrivateTmp, within, type Bwrap } from '../sandbox/bwrap';
 import { BuildError } from './build-error';
 import type { BuildLog } from './build-log';
 
@@ -115,19 +115,7 @@ export class BuildSandbox {
     return {
       file: bw.file,
       args: [
-        ...bw.rootArgs,
-        ...hiddenArgs(this.hide),
-        '--dev', '/dev',
-        '--proc', '/proc',
-        '--tmpfs', '/tmp',
-        ...mounts,
-        '--dir', SANDBOX_PATHS.home,
-        '--remount-ro', '/',
-        '--chdir', SANDBOX_PATHS.build,
-        '--unshare-pid',
-        '--unshare-ipc',
-        '--die-with-parent',
-        ...(bw.dropCaps ? ['--cap-drop', 'ALL'] : []),
+        ...sandboxArgs({ rootArgs: bw.rootArgs, hidden: hiddenArgs(this.hide), mounts: [...mounts, '--dir', SANDBOX_PATHS.home], chdir: SANDBOX_PATHS.build, session: false, dropCaps: bw.dropCaps }),
         '--',
         file,
         ...args,

@@ -27,7 +27,7 @@
  * starts nothing more, as if it had died) and kills it once the rest of its group has ended
  * (dyno.ts).
  */
-import { detectBwrap, hiddenArgs, SHELL } from '../sandbox/bwrap';
+import { detectBwrap, hiddenArgs, sandboxArgs, SHELL } from '../sandbox/bwrap';
 
 export { hostRootArgs, SHELL } from '../sandbox/bwrap';
 
@@ -59,20 +59,7 @@ export function bwrapLauncher(bwrap: string, rootArgs: readonly string[], dropCa
     launch: (dir, command) => ({
       file: bwrap,
       args: [
-        ...rootArgs,
-        ...hidden,
-        '--dev', '/dev',
-        '--proc', '/proc',
-        '--tmpfs', '/tmp',
-        '--bind', dir, '/app',
-        '--remount-ro', '/',
-        '--chdir', '/app',
-        '--unshare-pid',
-        '--unshare-ipc',
-        '--die-with-parent',
-        '--new-session',
-        '--as-pid-1',
-        ...(dropCaps ? ['--cap-drop', 'ALL'] : []),
+        ...sandboxArgs({ rootArgs, hidden, mounts: ['--bind', dir, '/app'], chdir: '/app', session: true, dropCaps }),
         '--json-status-fd', '3',
         SHELL, '-c', command,
       ],

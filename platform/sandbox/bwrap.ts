@@ -82,6 +82,44 @@ export function hiddenArgs(dirs: readonly string[]): string[] {
   return args;
 }
 
+export interface SandboxShape {
+  /** the host's root (Bwrap.rootArgs) */
+  rootArgs: readonly string[];
+  /** dirs out of sight (hiddenArgs) */
+  hidden?: readonly string[];
+  /** what the sandbox sees of its own (`--bind DIR /app`, …), after the fresh /dev, /proc and /tmp */
+  mounts: readonly string[];
+  /** the working directory inside */
+  chdir: string;
+  /** a session of its own with the command as pid 1 (dynos, ../dynos/sandbox.ts) */
+  session: boolean;
+  dropCaps: boolean;
+}
+
+/**
+ * The bwrap options every sandbox here has, around what differs: the host's root read-only
+ * (less what is hidden), a fresh /dev and /proc, a private /tmp, its own mounts, then / made
+ * read-only, its own pid and IPC namespaces, death with the platform, and no capabilities where
+ * bwrap allows. The probe below runs this very shape.
+ */
+export function sandboxArgs(s: SandboxShape): string[] {
+  return [
+    ...s.rootArgs,
+    ...(s.hidden ?? []),
+    '--dev', '/dev',
+    '--proc', '/proc',
+    '--tmpfs', '/tmp',
+    ...s.mounts,
+    '--remount-ro', '/',
+    '--chdir', s.chdir,
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--die-with-parent',
+    ...(s.session ? ['--new-session', '--as-pid-1'] : []),
+    ...(s.dropCaps ? ['--cap-drop', 'ALL'] : []),
+  ];
+}
+
 const detected = new Map<string, Bwrap | null>();
 
 /** bubblewrap when it is installed and a probe sandbox runs here; otherwise null (see the top). */
@@ -105,23 +143,10 @@ function probe(file: string): Bwrap | null {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-sandbox-probe-'));
   try {
     for (const dropCaps of [true, false]) {
+      // every option the dynos and the builds use (the mounts of both kinds)
+      const mounts = ['--bind', dir, '/app', '--ro-bind', dir, '/tmp/ro', '--ro-bind-try', join(dir, 'absent'), '/tmp/absent', '--dir', '/tmp/home'];
       const args = [
-        ...rootArgs,
-        '--dev', '/dev',
-        '--proc', '/proc',
-        '--tmpfs', '/tmp',
-        '--bind', dir, '/app',
-        '--ro-bind', dir, '/tmp/ro',
-        '--ro-bind-try', join(dir, 'absent'), '/tmp/absent',
-        '--dir', '/tmp/home',
-        '--remount-ro', '/',
-        '--chdir', '/app',
-        '--unshare-pid',
-        '--unshare-ipc',
-        '--die-with-parent',
-        '--new-session',
-        '--as-pid-1',
-        ...(dropCaps ? ['--cap-drop', 'ALL'] : []),
+        ...sandboxArgs({ rootArgs, mounts, chdir: '/app', session: true, dropCaps }),
         '--',
         SHELL, '-c', ': > /app/probe && test ! -w /usr && test -w /tmp/home && test ! -w /tmp/ro',
       ];
