@@ -15,6 +15,7 @@ import type { SlipwayApi } from '../../../extension/api';
 import type { Ctx } from '../../../extension/ctx';
 import { SlugignoreDecorations } from '../../../extension/views/slugignore-decorations';
 import { facts } from './facts';
+import { until } from './until';
 
 const EXTENSION_ID = 'slipway.slipway';
 const APP = 'lang-app';
@@ -39,22 +40,6 @@ function diagnosticsWhen(uri: vscode.Uri, check: (ds: vscode.Diagnostic[]) => bo
       resolve(ds);
     });
   });
-}
-
-/** Asks again every `everyMs` until `check` gives a value: for what has no event of its own (CodeLens). */
-async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last: ${last.message})` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {

@@ -22,6 +22,7 @@ import type { Ctx } from '../../../extension/ctx';
 import type { LogPanelState } from '../../../extension/logs/log-view';
 import type { TreeNode } from '../../../extension/views/nodes';
 import { facts } from './facts';
+import { until } from './until';
 
 const EXTENSION_ID = 'slipway.slipway';
 const APP = 'ops-app';
@@ -29,26 +30,6 @@ const CRASHY = 'ops-crashy';
 
 function label(item: vscode.TreeItem): string {
   return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-}
-
-/**
- * Waits until `check` returns a value (not undefined), asking again every `everyMs`: for state
- * that has no event of its own (what the webview drew, a status bar text). Fails with the last
- * thing seen.
- */
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30000, everyMs = 150): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last: ${last.message})` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 describe('Slipway operations: dynos, the log panel, config diff and slug size', function () {
