@@ -380,6 +380,8 @@ eachMode('preboot: a new release’s web dyno takes the traffic once it is up, t
   await h.manager.apply(release('pre', 3, slug, { GREETING: 'Newer' }), { web: 1 });
   assert.deepEqual(h.manager.webTargets('pre'), []);
   await h.until('v3 up', () => h.manager.webTargets('pre').length === 1);
+  // worker=0 now: v2's worker is stopping (SIGTERM, then gone) and leaves the list when it exits
+  await h.until('only web.1 on v3', () => h.manager.list('pre').length === 1);
   assert.deepEqual(h.manager.list('pre').map((d) => [d.name, d.release]), [['web.1', 3]]);
 });
 
