@@ -17,7 +17,7 @@ import { dynoEnv } from './environment';
 import { FormationDyno, type FormationHost } from './formation-dyno';
 import { isRecordedGroup, PidRecords } from './pid-records';
 import { PortPool } from './ports';
-import { clampSize, hangUp, ptyAvailable, ptyCommand, PtyResizer, type TtySize } from './pty';
+import { clampSize, hangUp, ptyAvailable, ptyCommand, PtyResizer, PtySession, type TtySize } from './pty';
 import { groupAlive, signalGroup, waitGroupsGone } from './process-group';
 import { detectSandbox, plainLauncher, type Launcher } from './sandbox';
 import { removeTree, SlugCache } from './slug-cache';
@@ -216,7 +216,12 @@ export class DynoManager {
     const env = tty ? { ...extraEnv, COLUMNS: String(tty.cols), LINES: String(tty.rows) } : extraEnv;
     const launched = tty ? ptyCommand(command, tty) : command;
     const one = await this.startOneOff(release, name, 'run', command, io, env, launched);
-    const exit = one.proc.done.then((e) => e.status ?? 127);
+    // However it ends, nothing of the command's pty session outlives it (pty.ts, Leftovers).
+    const session = tty ? new PtySession(() => (one.proc.isFinished ? null : one.proc.pid)) : null;
+    const exit = one.proc.done.then((e) => {
+      session?.end();
+      return e.status ?? 127;
+    });
     if (!tty) return { name: one.name, tty: false, exit, resize: () => {} };
     one.hangUp = () => {
       const pid = one.proc.isFinished ? null : one.proc.pid;

@@ -26,6 +26,12 @@
  *   way a closed terminal window stops a session: `script` is killed, so the pty's master
  *   closes and the kernel sends SIGHUP to the session (an interactive shell ignores SIGTERM,
  *   not SIGHUP); the ordinary stop sequence follows.
+ * - Leftovers: `script` makes the command the leader of a session of its own, so an
+ *   interactive shell's background jobs are process groups of that session, not of the
+ *   dyno's group, and one that ignores SIGHUP (`nohup sleep 300 &`) outlives the hang-up. A
+ *   sandbox's pid namespace takes them along; a plain dyno would leave them running. So the
+ *   session is found while it runs (`PtySession`) and, however the one-off ends, whatever
+ *   is left in it is killed with SIGKILL.
  * - Size: the initial size is set by `stty` inside the pty before the command starts (with
  *   COLUMNS/LINES in its environment). Live resizes set the pty's window size from outside
  *   with `stty -F /proc/PID/root/dev/pts/N` (PID: `script`, which holds the pty's slave side
@@ -37,8 +43,8 @@
  * without util-linux's `script`), `ptyAvailable()` is false and the one-off runs with pipes.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { signalProcess } from './process-group';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { killSession, processIds, procStat, signalProcess } from './process-group';
 
 export interface TtySize {
   cols: number;
@@ -84,35 +90,58 @@ export function ptyCommand(command: string, size: TtySize): string {
 
 /** The `script` process of a tty one-off whose pid 1 (sandboxed) or group leader (plain) is `pid`. */
 export function scriptPid(pid: number): number | null {
-  if (comm(pid) === 'script') return pid;
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return null;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    const child = Number(name);
-    if (parentPid(child) === pid && comm(child) === 'script') return child;
+  if (procStat(pid)?.comm === 'script') return pid;
+  for (const child of processIds()) {
+    const stat = procStat(child);
+    if (stat?.ppid === pid && stat.comm === 'script') return child;
   }
   return null;
 }
 
-function comm(pid: number): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return null;
+/** The session `script` made for the command: its child, once that leads a session. */
+function commandSession(leader: number): { sid: number; start: string } | null {
+  const script = scriptPid(leader);
+  if (script === null) return null;
+  for (const pid of processIds()) {
+    const stat = procStat(pid);
+    if (stat?.ppid === script && stat.session === pid) return { sid: pid, start: stat.startTicks };
   }
+  return null;
 }
 
-function parentPid(pid: number): number | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return null;
+/** How often a new one-off is looked at until its session is found (a few milliseconds in). */
+const FIND_SESSION_MS = 20;
+/** When to give up looking (`script` did not start its command). */
+const FIND_SESSION_TRIES = 250;
+
+/**
+ * The session of a tty one-off's command, found while it runs (after the command has exited,
+ * nothing leads to it any more: its leftovers are orphans of the host's init), and killed as
+ * a whole by `end()`, when the one-off has ended.
+ */
+export class PtySession {
+  private found: { sid: number; start: string } | null = null;
+  private ended = false;
+
+  /** `leader`: the one-off's pid 1 (sandboxed) or group leader (plain); null once it ended. */
+  constructor(private readonly leader: () => number | null) {
+    void this.find();
+  }
+
+  /** SIGKILL to every process left in the session; returns their pids. */
+  end(): number[] {
+    this.ended = true;
+    return this.found ? killSession(this.found.sid, this.found.start) : [];
+  }
+
+  private async find(): Promise<void> {
+    for (let tries = 0; !this.ended && tries < FIND_SESSION_TRIES; tries++) {
+      const pid = this.leader();
+      if (pid === null) return;
+      this.found = commandSession(pid);
+      if (this.found) return;
+      await new Promise((resolve) => setTimeout(resolve, FIND_SESSION_MS));
+    }
   }
 }
 

@@ -5,16 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { parseRunInput } from '../../platform/api/run-input';
 import { DynoManager } from '../../platform/dynos/manager';
+import { procStat } from '../../platform/dynos/process-group';
 import { ptyAvailable, ptyCommand, shellQuote } from '../../platform/dynos/pty';
 import { detectSandbox } from '../../platform/dynos/sandbox';
 import type { ReleaseSpec } from '../../platform/dynos/types';
+import { until } from '../helpers/http';
 
 const WAIT_MS = 15_000;
 const MODES: boolean[] = detectSandbox() ? [true, false] : [false];
@@ -41,7 +43,7 @@ function setup(t: TestContext, sandbox: boolean) {
   const slugPath = join(root, 'slug.tar.gz');
   execFileSync('tar', ['-czf', slugPath, '-C', src, '.']);
   const release: ReleaseSpec = { app: 'demo', version: 1, slugPath, config: {}, processTypes: { web: 'true' }, commit: null };
-  return { manager, release, logs };
+  return { manager, release, logs, root };
 }
 
 /** A tty one-off running `command`: type into it, wait for its screen. */
@@ -113,6 +115,41 @@ for (const sandbox of MODES) {
     assert.ok(!logs.some((l) => l.includes('R12')), logs.join('\n'));
   });
 }
+
+/** Runs and is not a zombie waiting for the host's init to reap it. */
+const running = (pid: number) => !['Z', 'X', undefined].includes(procStat(pid)?.state);
+
+// Plain only: a sandboxed one-off's pid namespace takes everything in it along when it ends.
+void test('ending a tty one-off kills what its shell left in its session, even what ignores SIGHUP (plain)', { skip }, async (t) => {
+  const { manager, release, root } = setup(t, false);
+  // The user's `exit`, `ps:stop`, the platform's stop (last: the manager then takes no more).
+  for (const end of ['exit', 'stop', 'platform stop'] as const) {
+    const pidFile = join(root, `sleep-${end.replace(' ', '-')}.pid`);
+    const s = await session(manager, release, 'sh');
+    // A background job of the interactive shell: its own process group, in the session that
+    // `script` made, not in the dyno's group; the hang-up of the pty does not end it.
+    s.type(`sh -c 'trap "" HUP; echo $$ > ${pidFile}; exec sleep 300' &\r`);
+    const pid = await until(`the background sleep's pid (${end})`, () => {
+      let text = '';
+      try {
+        text = readFileSync(pidFile, 'utf8');
+      } catch {
+        // not written yet
+      }
+      return Promise.resolve(/^\d+\n$/.test(text) ? Number(text) : undefined);
+    });
+    t.after(() => {
+      if (running(pid) && procStat(pid)?.comm === 'sleep') process.kill(pid, 'SIGKILL');
+    });
+    const group = manager.list('demo').find((d) => d.name === s.run.name)?.pid;
+    assert.ok(group && procStat(pid)?.pgrp !== group, 'the sleep runs outside the dyno’s process group');
+    if (end === 'exit') s.type('exit\r');
+    else if (end === 'stop') await manager.stop('demo', s.run.name);
+    else await manager.stopAll();
+    await s.run.exit;
+    await until(`the background sleep ${pid} to be killed (${end})`, () => Promise.resolve(running(pid) ? undefined : true), 10_000);
+  }
+});
 
 void test('the pty wrapper quotes the command as one word; RunInput lines are checked', () => {
   assert.equal(shellQuote(`it's`), `'it'\\''s'`);
