@@ -12,7 +12,8 @@ import { DynoManager } from './dynos';
 import { EventBus } from './events';
 import { appWorkDir, homePaths } from './home';
 import { LogStore } from './logs';
-import { createRouter, type Router } from './router/router';
+import { createPlatformRouter } from './router/engine';
+import type { Router } from './router/router';
 import { loadSettings, type Settings } from './settings';
 import { AppLocks } from './store/app-lock';
 import { getOptional, listPrefix, openDb, releaseKey, type AppRecord, type ReleaseRecord } from './store/db';
@@ -52,6 +53,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   let routerPort = settings.routerPort;
   const logs = new LogStore({ dir: (app) => join(appWorkDir(paths, app), 'logs'), historyLines: settings.logHistoryLines });
   const events = new EventBus();
+  let routerBuilt: Router | undefined;
   const dynos = new DynoManager({
     appsDir: paths.apps,
     stateDir: join(paths.root, 'run'),
@@ -60,6 +62,8 @@ export async function build(opts: BuildOptions): Promise<Platform> {
     settings: () => settings,
     log: (app, source, dyno, message) => logs.append(app, source, dyno, message),
     onChange: (app) => events.emit('dynos', app),
+    // The router is built below, after the context it reads; nothing retires a dyno before.
+    routesChanged: () => routerBuilt?.refresh() ?? Promise.resolve(),
   });
   const ctx: PlatformContext = {
     db,
@@ -79,14 +83,20 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   await failPendingReleases(ctx);
   await collectSlugGarbage(ctx);
 
-  const router = createRouter({
+  const router: Router = (routerBuilt = createPlatformRouter({
+    engine: settings.routerEngine,
+    dir: join(paths.root, 'router'),
+    apps: () => ctx.apps.keys(),
     resolve: (app) => {
       const state = ctx.apps.get(app);
       return state ? { maintenance: state.maintenance, targets: dynos.webTargets(app), crashed: dynos.anyWebCrashed(app) } : null;
     },
     log: (app, message) => logs.append(app, 'slipway', 'router', message),
     timeoutMs: () => settings.routerTimeoutS * 1000,
-  });
+    warn: (message) => process.stderr.write(`slipway platform: ${message}\n`),
+  }));
+  // Apps created or deleted, maintenance, dynos up or gone: the nginx engine reloads its routes.
+  events.subscribe(() => void router.refresh());
 
   // Validators compile per route on first use, responses are JSON.stringify (validators.ts).
   const fastify = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: true, schemaController: { compilersFactory }, ajv: ajvOptions });
@@ -109,7 +119,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
     const apiPort = addr && typeof addr === 'object' ? addr.port : settings.apiPort;
     return { url: `http://127.0.0.1:${apiPort}`, routerUrl: `http://127.0.0.1:${routerPort}` };
   };
-  registerRoutes(fastify, ctx, { onStop: opts.onStop, urls });
+  registerRoutes(fastify, ctx, { onStop: opts.onStop, urls, routerEngine: () => router.engine });
   registerStreamRoutes(fastify, ctx);
   registerDynoRoutes(fastify, ctx);
   registerGitRoutes(fastify, ctx);

@@ -6,6 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { PlatformError } from './errors';
 
+/** What serves the router's port (router/engine.ts): nginx when installed, or always one of the two. */
+export const ROUTER_ENGINES = ['auto', 'node', 'nginx'] as const;
+export type RouterEngineSetting = (typeof ROUTER_ENGINES)[number];
+
 export interface Settings {
   apiPort: number;
   routerPort: number;
@@ -17,6 +21,8 @@ export interface Settings {
   slugHardLimitMiB: number;
   logHistoryLines: number;
   preboot: boolean;
+  /** What serves the router's port: `auto` (nginx when installed), `node` or `nginx` (router/engine.ts). */
+  routerEngine: RouterEngineSetting;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -30,6 +36,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   slugHardLimitMiB: 500,
   logHistoryLines: 100000,
   preboot: true,
+  routerEngine: 'auto',
 });
 
 const PORT_KEYS = new Set(['apiPort', 'routerPort']);
@@ -38,7 +45,7 @@ export function validateSettings(input: unknown, source: string): Partial<Settin
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new PlatformError('settings_invalid', `${source}: expected a JSON object of settings`);
   }
-  const out: Partial<Record<keyof Settings, number | boolean>> & Record<string, number | boolean> = {};
+  const out: Partial<Record<keyof Settings, number | boolean | string>> & Record<string, number | boolean | string> = {};
   for (const [key, value] of Object.entries(input)) {
     if (!(key in DEFAULT_SETTINGS)) {
       throw new PlatformError(
@@ -47,6 +54,13 @@ export function validateSettings(input: unknown, source: string): Partial<Settin
       );
     }
     const dflt = DEFAULT_SETTINGS[key as keyof Settings];
+    if (key === 'routerEngine') {
+      if (!(ROUTER_ENGINES as readonly unknown[]).includes(value)) {
+        throw new PlatformError('settings_invalid', `${source}: "routerEngine" must be one of ${ROUTER_ENGINES.map((e) => `"${e}"`).join(', ')}`);
+      }
+      out[key] = value as string;
+      continue;
+    }
     if (typeof dflt === 'boolean') {
       if (typeof value !== 'boolean') throw new PlatformError('settings_invalid', `${source}: "${key}" must be true or false`);
       out[key] = value;

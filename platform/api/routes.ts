@@ -26,6 +26,7 @@ export interface RouteHooks {
   /** Called by POST /platform/stop; the process decides how to close. */
   onStop?: () => void;
   urls(): { url: string; routerUrl: string };
+  routerEngine(): 'node' | 'nginx';
 }
 
 export function registerRoutes(fastify: FastifyInstance, ctx: PlatformContext, hooks: RouteHooks): void {
@@ -34,6 +35,7 @@ export function registerRoutes(fastify: FastifyInstance, ctx: PlatformContext, h
   app.get('/platform', { schema: { response: { 200: S.PlatformStatus } } }, () => ({
     running: true,
     ...hooks.urls(),
+    routerEngine: hooks.routerEngine(),
     pid: process.pid,
     version: ctx.version,
     home: ctx.paths.root,

@@ -103,6 +103,8 @@ export const PlatformStatus = Type.Object({
   running: Type.Boolean(),
   url: Type.String(),
   routerUrl: Type.String(),
+  /** What serves the router's port: the platform itself (node) or an nginx it runs. */
+  routerEngine: Type.Union([Type.Literal('node'), Type.Literal('nginx')]),
   pid: Type.Integer(),
   version: Type.String(),
   home: Type.String(),

@@ -175,6 +175,11 @@ export class DynoManager {
       this.checkPreboot(st);
     });
     this.opts.onChange(app);
+    await this.routesSettled(app);
+  }
+
+  private routesSettled(app: string): Promise<void> {
+    return this.opts.routesChanged?.(app) ?? Promise.resolve();
   }
 
   async runReleasePhase(release: ReleaseSpec): Promise<{ ok: boolean; code: number | null; timedOut: boolean }> {
@@ -480,7 +485,9 @@ export class DynoManager {
 
   private retire(st: AppDynos, d: FormationDyno): void {
     st.retiring.add(d);
-    void d.retire().then(() => {
+    // Out of the routes first (the caller took it out of current/serving), then stopped.
+    const retire = () => d.retire();
+    void this.routesSettled(st.app).then(retire, retire).then(() => {
       st.retiring.delete(d);
       this.opts.onChange(st.app);
     });

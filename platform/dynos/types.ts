@@ -51,6 +51,12 @@ export interface DynoManagerOptions {
   log(app: string, source: DynoLogSource, dyno: string, message: string): void;
   /** Any dyno state change of the app. */
   onChange(app: string): void;
+  /**
+   * Resolves once the router routes by the app's current web dynos (the nginx engine reloads;
+   * router.ts). A dyno leaving the routes stops only after, and apply() resolves only after,
+   * so no request goes to a dyno that is stopping. Default: at once.
+   */
+  routesChanged?(app: string): Promise<void>;
   /** Default: bubblewrap when it works here. */
   sandbox?: boolean;
   /** Host dirs a sandboxed dyno must not see at all (the platform's home). */

@@ -56,6 +56,11 @@ const ERROR_PAGES = Object.fromEntries(
 
 const NO_SUCH_APP = build(404, 'Not Found', 'No such app', 'There is no app at this address on this Slipway platform. Address an app as http://APP.localhost:PORT/.');
 
+/** The body of a router answer (the nginx engine serves the same pages as the node one). */
+export function pageBody(code: RouterErrorCode | 'no-such-app'): string {
+  return (code === 'no-such-app' ? NO_SUCH_APP : ERROR_PAGES[code]).body.toString('utf8');
+}
+
 function send(res: ServerResponse, page: Page): number {
   res.writeHead(page.status, page.headers);
   res.end(page.body);

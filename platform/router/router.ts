@@ -41,9 +41,15 @@ export interface RouterOptions {
 }
 
 export interface Router {
-  server: Server;
+  /** What serves the port: this process (node, this file) or an nginx it runs (nginx/). */
+  readonly engine: 'node' | 'nginx';
   /** Binds 127.0.0.1 only; resolves with the bound port (0 picks a free one). */
   listen(port: number): Promise<number>;
+  /**
+   * Routes changed: resolves once new requests see them. The node engine resolves routes per
+   * request, so this is a no-op there; the nginx engine rewrites its config and reloads.
+   */
+  refresh(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,7 +104,7 @@ const newAgent = (): Agent => new (require('undici') as typeof import('undici'))
 const newWebSockets = (ctx: ExchangeContext): WebSocketPassage => new (require('./websocket') as typeof import('./websocket')).WebSocketPassage(ctx);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export function createRouter(opts: RouterOptions): Router {
+export function createRouter(opts: RouterOptions): Router & { server: Server } {
   let agent: Agent | undefined;
   const next = new Map<string, number>();
   const origins = new Map<number, string>();
@@ -204,7 +210,9 @@ export function createRouter(opts: RouterOptions): Router {
   server.on('error', () => undefined);
 
   return {
+    engine: 'node',
     server,
+    refresh: () => Promise.resolve(),
     listen(port: number): Promise<number> {
       return new Promise((resolve, reject) => {
         const onError = (err: Error): void => reject(err);

@@ -138,26 +138,32 @@ http {
 /**
  * Our router in its own process (not competing with the load tool's event loop), static routes,
  * bundled by esbuild as the platform is (dist/platform.js), so no TypeScript loader runs in it.
+ * `engine`: the node engine serves the port itself; the nginx engine runs an nginx and turns its
+ * access log into router lines in this process, as the platform does.
  */
-function startRouter(dir: string, port: number, upstream: number): ChildProcess {
-  const bundle = join(dir, 'router.js');
+function startRouter(dir: string, port: number, upstream: number, engine: 'node' | 'nginx', nginx: string | null): ChildProcess {
+  const bundle = join(dir, `router-${engine}.js`);
+  const create =
+    engine === 'node'
+      ? 'createRouter({ resolve, log, timeoutMs })'
+      : `createNginxRouter({ resolve, log, timeoutMs, nginx: ${JSON.stringify(nginx)}, dir: ${JSON.stringify(join(dir, 'nginx-engine'))}, apps: () => ['demo'], warn: (m) => console.error(m) })`;
   const entry = `
     import { createRouter } from './platform/router/router';
+    import { createNginxRouter } from './platform/router/nginx/nginx-router';
     import { LogStore } from './platform/logs';
     // As platform/app.ts: the router's lines go to the app's log store (default history).
-    const logs = new LogStore({ dir: () => ${JSON.stringify(join(dir, 'logs'))} });
+    const logs = new LogStore({ dir: () => ${JSON.stringify(join(dir, `logs-${engine}`))} });
     const web = [{ type: 'web', number: 1, name: 'web.1', state: 'up', port: ${upstream} }];
-    const router = createRouter({
-      // As the platform's resolve (app state, then DynoManager.webTargets/anyWebCrashed): a fresh route per request.
-      resolve: (app) => app === 'demo' ? { maintenance: false, targets: web.filter((d) => d.state === 'up').map((d) => ({ dyno: d.name, port: d.port })), crashed: web.some((d) => d.state === 'crashed') } : null,
-      log: (app, message) => logs.append(app, 'slipway', 'router', message),
-      timeoutMs: () => 30_000,
-    });
+    // As the platform's resolve (app state, then DynoManager.webTargets/anyWebCrashed): a fresh route per request.
+    const resolve = (app) => app === 'demo' ? { maintenance: false, targets: web.filter((d) => d.state === 'up').map((d) => ({ dyno: d.name, port: d.port })), crashed: web.some((d) => d.state === 'crashed') } : null;
+    const log = (app, message) => logs.append(app, 'slipway', 'router', message);
+    const timeoutMs = () => 30_000;
+    const router = ${create};
     void router.listen(${port});
     process.on('SIGTERM', () => void router.close().then(() => logs.close()).then(() => process.exit(0)));
   `;
   buildSync({ stdin: { contents: entry, resolveDir: ROOT, loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'warning' });
-  return spawn(process.execPath, [bundle], { cwd: ROOT, stdio: 'ignore' });
+  return spawn(process.execPath, [bundle], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** CPU time (user + system, ms) a process has used, from /proc; null where there is no /proc. */
@@ -181,6 +187,26 @@ function nginxWorker(master: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The nginx engine's master, from the pid file nginx writes in its directory. */
+function engineMaster(dir: string): number | undefined {
+  try {
+    return Number(readFileSync(join(dir, 'nginx-engine', 'nginx.pid'), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms of several processes together; null when one is unknown. */
+function cpuOf(pids: (number | undefined)[]): number | null {
+  let sum = 0;
+  for (const pid of pids) {
+    const ms = cpuMs(pid);
+    if (ms === null) return null;
+    sum += ms;
+  }
+  return sum;
 }
 
 function toMs(value: string): number {
@@ -232,61 +258,69 @@ export async function run(): Promise<void> {
   const rounds = Math.max(1, Number(process.env.ROUTER_BENCH_ROUNDS ?? 1) || 1);
 
   const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-router-'));
-  const [dynoPort, nginxPort, routerPort] = [await freePort(), await freePort(), await freePort()];
+  const [dynoPort, nginxPort, routerPort, nodeRouterPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const children: ChildProcess[] = [];
   try {
     const dyno = startDyno(dynoPort);
     children.push(dyno);
     await accepting(dynoPort, dyno);
     const paths: [string, number][] = [['direct', dynoPort]];
-    const pids = new Map<string, number | undefined>([['direct', dyno.pid]]);
+    // The processes whose CPU a row counts (read after the warm-up, when nginx's workers exist).
+    const pids = new Map<string, () => (number | undefined)[]>([['direct', () => [dyno.pid]]]);
     if (nginx) {
       const n = startNginx(nginx, dir, nginxPort, dynoPort);
       children.push(n);
       await accepting(nginxPort, n);
       paths.push(['nginx', nginxPort]);
-      pids.set('nginx', n.pid); // the master, until the warm-up has surely seen its worker
+      pids.set('nginx', () => [nginxWorker(n.pid)]);
     } else {
-      console.log('router bench: nginx is not installed; its row is skipped');
+      console.log('router bench: nginx is not installed; its row is skipped, and ours is the node engine');
     }
-    const router = startRouter(dir, routerPort, dynoPort);
-    children.push(router);
-    await accepting(routerPort, router);
-    paths.push(['ours', routerPort]);
-    pids.set('ours', router.pid);
+    // "ours": the engine the platform picks by default (nginx when installed); the node engine too.
+    const engines: ['ours' | 'ours-node', 'node' | 'nginx', number][] = nginx ? [['ours', 'nginx', routerPort], ['ours-node', 'node', nodeRouterPort]] : [['ours', 'node', routerPort]];
+    for (const [name, engine, port] of engines) {
+      const router = startRouter(dir, port, dynoPort, engine, nginx);
+      children.push(router);
+      await accepting(port, router);
+      paths.push([name, port]);
+      pids.set(name, engine === 'node' ? () => [router.pid] : () => [router.pid, nginxWorker(engineMaster(dir))]);
+    }
 
     // Warm up every path (JIT, connection pools) before measuring.
     for (const [, port] of paths) await load(tool, port, 1);
-    if (pids.has('nginx')) pids.set('nginx', nginxWorker(pids.get('nginx')));
     const results = new Map<string, Result[]>(paths.map(([name]) => [name, []]));
     for (let i = 0; i < rounds; i++) {
       for (const [name, port] of paths) {
-        const before = cpuMs(pids.get(name));
+        const procs = pids.get(name)?.() ?? [];
+        const before = cpuOf(procs);
         const r = await load(tool, port, DURATION_S);
-        const after = cpuMs(pids.get(name));
+        const after = cpuOf(procs);
         r.cpuUs = before === null || after === null ? NaN : ((after - before) * 1000) / (r.rps * DURATION_S);
         results.get(name)?.push(r);
       }
     }
 
+    const oursRows = engines.map(([name, engine]) => ({ name, engine }));
     console.log(`router bench: ${tool.kind} 1 thread, ${CONNECTIONS} connections, ${DURATION_S} s, node-web-worker's server; ${rounds} round(s)`);
+    console.log(`  ${oursRows.map((o) => `${o.name} = the ${o.engine} engine`).join(', ')}; cpu: the proxy's processes (nginx engine: its worker + the platform reading its log)`);
+    const compare = (label: string, ours: Result, ng: Result): string => {
+      const ratio = ours.rps / ng.rps;
+      const dp99 = ours.p99Ms - ng.p99Ms;
+      return (
+        `  ${label}/nginx throughput ${ratio.toFixed(2)}× (target ≥ 0.5×, aim 0.8×) ${ratio >= 0.5 ? 'ok' : 'BELOW TARGET'}; ` +
+        `p99 ${dp99 >= 0 ? '+' : ''}${dp99.toFixed(2)} ms (target ≤ +10 ms) ${dp99 <= 10 ? 'ok' : 'ABOVE TARGET'}`
+      );
+    };
     for (let i = 0; i < rounds; i++) {
       if (rounds > 1) console.log(`  round ${i + 1}`);
       for (const [name] of paths) {
         const r = results.get(name)?.[i];
-        if (r) console.log(`  ${name.padEnd(7)} ${fmt(r)}`);
+        if (r) console.log(`  ${name.padEnd(9)} ${fmt(r)}`);
       }
-      const ours = results.get('ours')?.[i];
       const ng = results.get('nginx')?.[i];
-      const direct = results.get('direct')?.[i];
-      if (ours && direct) console.log(`  ours/direct ${(ours.rps / direct.rps).toFixed(2)}×`);
-      if (ours && ng) {
-        const ratio = ours.rps / ng.rps;
-        const dp99 = ours.p99Ms - ng.p99Ms;
-        console.log(
-          `  ours/nginx throughput ${ratio.toFixed(2)}× (target ≥ 0.5×, aim 0.8×) ${ratio >= 0.5 ? 'ok' : 'BELOW TARGET'}; ` +
-            `ours−nginx p99 ${dp99 >= 0 ? '+' : ''}${dp99.toFixed(2)} ms (target ≤ 10 ms) ${dp99 <= 10 ? 'ok' : 'ABOVE TARGET'}`,
-        );
+      for (const { name } of oursRows) {
+        const ours = results.get(name)?.[i];
+        if (ours && ng) console.log(compare(name, ours, ng));
       }
     }
     if (rounds > 1) {
@@ -295,16 +329,18 @@ export async function run(): Promise<void> {
         const rs = results.get(name) ?? [];
         const cpu = rs.map((r) => r.cpuUs ?? NaN).filter(Number.isFinite);
         console.log(
-          `  ${name.padEnd(7)} ${span(rs.map((r) => r.rps / 1000), 1)}k req/s  p50 ${span(rs.map((r) => r.p50Ms), 2)} ms  p99 ${span(rs.map((r) => r.p99Ms), 2)} ms` +
+          `  ${name.padEnd(9)} ${span(rs.map((r) => r.rps / 1000), 1)}k req/s  p50 ${span(rs.map((r) => r.p50Ms), 2)} ms  p99 ${span(rs.map((r) => r.p99Ms), 2)} ms` +
             (cpu.length ? `  cpu ${span(cpu, 0)} µs/req` : ''),
         );
       }
-      const ours = results.get('ours') ?? [];
       const ng = results.get('nginx') ?? [];
       const direct = results.get('direct') ?? [];
-      if (ng.length === ours.length && ng.length > 0) {
-        console.log(`  nginx/direct ${span(ng.map((r, i) => r.rps / direct[i].rps), 2)}×`);
-        console.log(`  ours/nginx   ${span(ours.map((r, i) => r.rps / ng[i].rps), 2)}×  ours−nginx p99 ${span(ours.map((r, i) => r.p99Ms - ng[i].p99Ms), 2)} ms`);
+      if (ng.length > 0) console.log(`  nginx/direct ${span(ng.map((r, i) => r.rps / direct[i].rps), 2)}×`);
+      for (const { name } of oursRows) {
+        const ours = results.get(name) ?? [];
+        if (ng.length === ours.length && ng.length > 0) {
+          console.log(`  ${name}/nginx ${span(ours.map((r, i) => r.rps / ng[i].rps), 2)}×  p99 ${name}−nginx ${span(ours.map((r, i) => r.p99Ms - ng[i].p99Ms), 2)} ms`);
+        }
       }
     }
     console.log('  (two cores shared by the load tool, the proxy and the dyno: compare ratios within one run)');

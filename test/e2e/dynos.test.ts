@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Dyno, LogLine, Release } from '../../platform/api/schemas';
 import { pidAlive, readPlatformFile } from '../../platform/platform-file';
+import { findNginx } from '../../platform/router/engine';
 import { cliHome } from '../helpers/cli';
 import { routerGet, until } from '../helpers/http';
 import { fixtureCopy } from '../helpers/tmp';
@@ -102,8 +104,16 @@ void test('kill -9 of the platform: a restart leaves no dyno of the old run and 
   });
   const info = readPlatformFile(join(cli.home, 'platform.json'));
   assert.ok(info);
+  // The nginx engine's nginx must not outlive the platform either (its watchdog stops it).
+  const engine = (await cli.client().status()).routerEngine;
+  assert.equal(engine, findNginx() ? 'nginx' : 'node', 'routerEngine "auto" picks nginx where it is installed');
+  const nginxMaster = engine === 'nginx' ? Number(readFileSync(join(cli.home, 'router', 'nginx.pid'), 'utf8')) : null;
   process.kill(info.pid, 'SIGKILL');
   await until('the platform to die', () => Promise.resolve(pidAlive(info.pid) ? undefined : true));
+  if (nginxMaster !== null) {
+    assert.ok(nginxMaster > 1);
+    await until(`the router's nginx (pid ${nginxMaster}) to stop with the platform`, () => Promise.resolve(pidAlive(nginxMaster) ? undefined : true), 10000);
+  }
 
   const after = await until('the formation to run again', async () => {
     const ds = await cli.json<Dyno[]>(['ps', '-a', 'phoenix']);

@@ -23,7 +23,7 @@ void test("every route's request schemas pass the JSON Schema meta-schema and co
   fastify.addHook('onRoute', (r) => {
     if (r.schema) routes.push({ route: `${String(r.method)} ${r.url}`, schema: r.schema });
   });
-  registerRoutes(fastify, p.ctx, { urls: () => ({ url: p.url, routerUrl: p.routerUrl }) });
+  registerRoutes(fastify, p.ctx, { urls: () => ({ url: p.url, routerUrl: p.routerUrl }), routerEngine: () => 'node' });
   registerStreamRoutes(fastify, p.ctx);
   registerDynoRoutes(fastify, p.ctx);
   registerGitRoutes(fastify, p.ctx);

@@ -1,0 +1,61 @@
+/**
+ * Which engine serves the router's port (setting `routerEngine`):
+ * - `auto` (the default): nginx where it is installed, else the node engine. An nginx that
+ *   cannot start (other than a port in use, which is the user's to fix) falls back to the
+ *   node engine with a warning, so routing never depends on it.
+ * - `nginx`: nginx or an error that says how to install it; `node`: always the node engine.
+ * Both engines route, answer and log alike (test/platform/router.test.ts runs on both); nginx
+ * does it at about a quarter of the CPU per request (README, "Router engines").
+ */
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { PlatformError } from '../errors';
+import type { RouterEngineSetting } from '../settings';
+import { createNginxRouter, type NginxRouterOptions } from './nginx/nginx-router';
+import { createRouter, type Router } from './router';
+
+
+/** nginx on PATH or in the sbin directories a user's PATH often lacks; null when absent. */
+export function findNginx(): string | null {
+  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/local/sbin', '/sbin', '/opt/homebrew/bin']);
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const p = join(dir, 'nginx');
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+export interface PlatformRouterOptions extends Omit<NginxRouterOptions, 'nginx'> {
+  engine: RouterEngineSetting;
+}
+
+export function createPlatformRouter(opts: PlatformRouterOptions): Router {
+  const nginx = opts.engine === 'node' ? null : findNginx();
+  if (opts.engine === 'nginx' && nginx === null) {
+    throw new PlatformError('settings_invalid', 'routerEngine is "nginx" but nginx is not installed: install it (apt-get install nginx, brew install nginx) or set routerEngine to "auto" or "node"');
+  }
+  let current: Router = nginx ? createNginxRouter({ ...opts, nginx }) : createRouter(opts);
+  return {
+    get engine() {
+      return current.engine;
+    },
+    async listen(port: number): Promise<number> {
+      try {
+        return await current.listen(port);
+      } catch (err) {
+        if (opts.engine !== 'auto' || current.engine !== 'nginx' || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw err;
+        opts.warn(`router: ${(err as Error).message}; routing with the node engine instead`);
+        current = createRouter(opts);
+        return current.listen(port);
+      }
+    },
+    refresh: () => current.refresh(),
+    close: () => current.close(),
+  };
+}
