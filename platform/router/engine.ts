@@ -15,9 +15,11 @@ import { createNginxRouter, type NginxRouterOptions } from './nginx/nginx-router
 import { createRouter, type Router } from './router';
 
 
+/** Where nginx often is without being on a user's PATH. */
+const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin', '/opt/homebrew/bin'];
+
 /** nginx on PATH or in the sbin directories a user's PATH often lacks; null when absent. */
-export function findNginx(): string | null {
-  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/local/sbin', '/sbin', '/opt/homebrew/bin']);
+export function findNginx(dirs: readonly string[] = (process.env.PATH ?? '').split(':').concat(SBIN_DIRS)): string | null {
   for (const dir of dirs) {
     if (!dir) continue;
     const p = join(dir, 'nginx');
@@ -33,10 +35,12 @@ export function findNginx(): string | null {
 
 export interface PlatformRouterOptions extends Omit<NginxRouterOptions, 'nginx'> {
   engine: RouterEngineSetting;
+  /** The nginx binary; default: findNginx(). null: there is none. */
+  nginx?: string | null;
 }
 
 export function createPlatformRouter(opts: PlatformRouterOptions): Router {
-  const nginx = opts.engine === 'node' ? null : findNginx();
+  const nginx = opts.engine === 'node' ? null : opts.nginx === undefined ? findNginx() : opts.nginx;
   if (opts.engine === 'nginx' && nginx === null) {
     throw new PlatformError('settings_invalid', 'routerEngine is "nginx" but nginx is not installed: install it (apt-get install nginx, brew install nginx) or set routerEngine to "auto" or "node"');
   }

@@ -4,11 +4,13 @@
  * (1 worker, upstream keepalive 32, HTTP/1.1, access_log off) and through our router. Targets:
  * ours ≥ 0.5× nginx's requests/s (aim 0.8×) and at most 10 ms more p99 latency.
  *
- * What "ours" covers: createRouter() wired as platform/app.ts wires it — every request's router
- * line goes through a real LogStore (batched NDJSON writes to disk, rotation) and resolve()
- * builds a fresh route object per request as the platform's does. It runs in its own process,
- * bundled by esbuild like dist/platform.js. Not covered: the platform's other work on the same
- * event loop (the API, dyno output going to the log store), which is idle in this benchmark.
+ * What "ours" covers: the router as platform/app.ts wires it, in its own process — every
+ * request's router line goes through a real LogStore (batched NDJSON writes to disk, rotation)
+ * and resolve() builds a fresh route object per request as the platform's does. Two rows: "ours"
+ * is the engine the platform picks by default (router/engine.ts: the nginx engine where nginx is
+ * installed — its nginx, plus this process reading its access log), "ours-node" the node engine.
+ * Not covered: the platform's other work on the same event loop (the API, dyno output going to
+ * the log store), which is idle in this benchmark.
  * Each row also shows the CPU time (user+system, from /proc) its proxy process spent per
  * request: on two shared cores that is steadier than requests/s, which swing with other load.
  *

@@ -24,7 +24,7 @@ import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { signalProcess } from '../../dynos/process-group';
+import { signalGroup, signalProcess } from '../../dynos/process-group';
 import { pidAlive } from '../../platform-file';
 import type { AppRoute, Router, RouterOptions } from '../router';
 import { AccessLogPipe } from './access-log';
@@ -46,15 +46,21 @@ const RELOAD_MS = 5_000;
 const RESTART_MS = 1_000;
 
 /**
- * Runs `nginx ARGS…` as its child and stops it when stdin closes (the platform is gone) or on
- * SIGTERM. Fixed text: the arguments are positional parameters, never spliced into it.
+ * Runs `nginx ARGS…` as its child, stops it when stdin closes (the platform is gone) or on
+ * SIGTERM, and exits with nginx's status when nginx exits by itself (so the platform notices).
+ * Background jobs of `sh` read /dev/null: the platform's pipe is kept on fd 3 for the reader.
+ * Fixed text: the arguments are positional parameters, never spliced into it.
  */
-const WATCHDOG = `"$@" </dev/null &
+const WATCHDOG = `exec 3<&0
+"$@" </dev/null &
 child=$!
 trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT
-while read -r _; do :; done
-kill -TERM $child 2>/dev/null
-wait $child`;
+{ while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null; } &
+reader=$!
+wait $child
+status=$?
+kill $reader 2>/dev/null
+exit $status`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -95,6 +101,11 @@ function leftoverMaster(dir: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** SIGKILL to what is left of a watchdog's process group (a worker whose master died). */
+function killGroup(proc: ChildProcess): void {
+  if (proc.pid !== undefined) signalGroup(proc.pid, 'SIGKILL');
 }
 
 /** nginx workers of `master` that are not shutting down (their title says so once they are). */
@@ -200,8 +211,11 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
     stderrTail = '';
     // No `-e stderr` (nginx 1.19.5+ only): an nginx that cannot open its default error log
     // says so on stderr and goes on; the config's `error_log stderr` applies from then on.
+    // Its own process group: a master that dies leaves its workers serving, so the whole group
+    // goes with it (killGroup).
     const proc = spawn('/bin/sh', ['-c', WATCHDOG, 'slipway-router', opts.nginx, '-p', `${dir}/`, '-c', confPath], {
       stdio: ['pipe', 'ignore', 'pipe'],
+      detached: true,
     });
     child = proc;
     proc.stderr?.setEncoding('utf8');
@@ -209,6 +223,7 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
     proc.stdin?.on('error', () => undefined);
     let ready = false;
     proc.on('exit', (code, signal) => {
+      killGroup(proc);
       if (child !== proc) return;
       child = null;
       // One that never became ready is start()'s failure to report, not to retry.
@@ -222,6 +237,7 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
       const why = stderrTail.trim() || (proc.exitCode !== null ? `it exited with ${proc.exitCode}` : `no answer on 127.0.0.1:${port} after ${READY_MS} ms`);
       child = null;
       proc.kill('SIGTERM');
+      killGroup(proc);
       const err: NodeJS.ErrnoException = new Error(`nginx (${opts.nginx}) did not start as the router: ${why}`);
       if (/Address already in use/.test(why)) err.code = 'EADDRINUSE';
       throw err;
@@ -289,7 +305,7 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
       if (proc && proc.exitCode === null) {
         const exited = once(proc, 'exit');
         proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        const timer = setTimeout(() => killGroup(proc), 5000);
         await exited;
         clearTimeout(timer);
       }
