@@ -101,6 +101,13 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   // Validators compile per route on first use, responses are JSON.stringify (validators.ts).
   const fastify = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: true, schemaController: { compilersFactory }, ajv: ajvOptions });
   fastify.addHook('onRequest', guard(token));
+  // A change that moves routes (an app created or deleted, maintenance) answers once the router
+  // uses them (the nginx engine reloads); unchanged routes cost a comparison. Dyno changes are
+  // awaited by the dyno manager itself (routesChanged).
+  fastify.addHook('onSend', async (req, _reply, payload) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') await router.refresh();
+    return payload;
+  });
   fastify.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof PlatformError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     if (err.validation) return reply.code(400).send({ error: { code: 'invalid_request', message: err.message } });

@@ -197,7 +197,7 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
     const deadline = Date.now() + ms;
     for (;;) {
       if ((await servedGeneration(port)) === gen) return true;
-      if (proc && proc.exitCode !== null) return false;
+      if (closing || (proc && proc.exitCode !== null)) return false;
       if (Date.now() > deadline) return false;
       await delay(2);
     }
@@ -253,6 +253,7 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
     const gen = writeConfig(table);
     const master = leftoverMaster(dir);
     if (master === null || !signalProcess(master, 'SIGHUP') || !(await waitGeneration(gen, RELOAD_MS, null))) {
+      if (closing) return;
       appliedKey = ''; // the next refresh tries again
       opts.warn(`router: nginx did not take the new routes within ${RELOAD_MS} ms ${stderrTail.trim()}`);
       return;
@@ -300,6 +301,7 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
     },
     async close(): Promise<void> {
       closing = true;
+      await running; // a reload in progress gives up at once (waitGeneration)
       const proc = child;
       child = null;
       if (proc && proc.exitCode === null) {
