@@ -38,8 +38,13 @@ export interface Platform {
   router: Router;
   ctx: PlatformContext;
   token: string;
-  /** Binds the API and the router on 127.0.0.1 (settings ports; 0 picks free ones). */
-  listen(): Promise<{ url: string; routerUrl: string }>;
+  /**
+   * Binds the API and the router on 127.0.0.1 (settings ports; 0 picks free ones), then runs
+   * the formations again; resolves once the router routes and every dyno has started.
+   * `onListening` comes earlier: both ports taken, the API answering (the router's nginx may
+   * still be starting, the dynos are not yet).
+   */
+  listen(onListening?: (urls: { url: string; routerUrl: string }) => void): Promise<{ url: string; routerUrl: string }>;
   close(): Promise<void>;
 }
 
@@ -147,9 +152,17 @@ export async function build(opts: BuildOptions): Promise<Platform> {
     router,
     ctx,
     token,
-    async listen() {
+    async listen(onListening) {
+      // Side by side: the nginx engine takes ~30 ms and more to start its nginx, and the
+      // platform is announced (onListening) once both ports are taken, not when nginx is up.
+      let portTaken: (port: number) => void = () => undefined;
+      const taken = new Promise<number>((resolve) => (portTaken = resolve));
+      const routing = router.listen(settings.routerPort, (port) => portTaken(port));
+      routing.catch(() => undefined); // awaited below
       await fastify.listen({ host: '127.0.0.1', port: settings.apiPort });
-      routerPort = await router.listen(settings.routerPort);
+      routerPort = await Promise.race([taken, routing]);
+      onListening?.(urls());
+      routerPort = await routing;
       // The formation runs again after a restart (the dynos' PORTs are free loopback ports).
       for (const app of apps) {
         const current = app.currentRelease === null ? null : await getOptional<ReleaseRecord>(db, releaseKey(app.name, app.currentRelease));

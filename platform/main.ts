@@ -55,14 +55,25 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void close('SIGTERM'));
   process.on('SIGINT', () => void close('SIGINT'));
 
-  let urls: { url: string; routerUrl: string };
-  try {
-    urls = await platform.listen();
-  } catch (err) {
-    fail(listenError(err as NodeJS.ErrnoException, platform.ctx.settings));
-  }
-  writePlatformFile(platform.ctx.paths.platformJson, { ...urls, pid: process.pid, version: platform.ctx.version });
-  process.stderr.write(`slipway platform ${platform.ctx.version}: API ${urls.url}, router ${urls.routerUrl}, home ${home}\n`);
+  const started = platform;
+  // Announced (platform.json) once the API answers and the router's port is taken; the router's
+  // nginx and the formations' dynos may still be starting (app.ts, listen). A failure after
+  // that takes the announcement back.
+  let announce: () => void = () => undefined;
+  const announced = new Promise<void>((resolve) => (announce = resolve));
+  const listening = started.listen((urls) => {
+    writePlatformFile(started.ctx.paths.platformJson, { ...urls, pid: process.pid, version: started.ctx.version });
+    process.stderr.write(`slipway platform ${started.ctx.version}: API ${urls.url}, router ${urls.routerUrl}, home ${home}\n`);
+    announce();
+  });
+  const failed = listening.then(
+    () => undefined,
+    (err: unknown) => {
+      removePlatformFile(started.ctx.paths.platformJson, process.pid);
+      fail(listenError(err as NodeJS.ErrnoException, started.ctx.settings));
+    },
+  );
+  await Promise.race([announced, failed]);
 }
 
 /** Settles once platform.json is written: the launcher (launcher.ts) then writes its code cache. */

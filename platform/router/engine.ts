@@ -49,14 +49,19 @@ export function createPlatformRouter(opts: PlatformRouterOptions): Router {
     get engine() {
       return current.engine;
     },
-    async listen(port: number): Promise<number> {
+    async listen(port: number, bound?: (port: number) => void): Promise<number> {
+      let claimed: number | null = null;
       try {
-        return await current.listen(port);
+        return await current.listen(port, (p) => {
+          claimed = p;
+          bound?.(p);
+        });
       } catch (err) {
         if (opts.engine !== 'auto' || current.engine !== 'nginx' || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw err;
         opts.warn(`router: ${(err as Error).message}; routing with the node engine instead`);
         current = createRouter(opts);
-        return current.listen(port);
+        // The port already announced, if any (0 would pick another one).
+        return current.listen(claimed ?? port, claimed === null ? bound : undefined);
       }
     },
     refresh: () => current.refresh(),

@@ -43,8 +43,12 @@ export interface RouterOptions {
 export interface Router {
   /** What serves the port: this process (node, this file) or an nginx it runs (nginx/). */
   readonly engine: 'node' | 'nginx';
-  /** Binds 127.0.0.1 only; resolves with the bound port (0 picks a free one). */
-  listen(port: number): Promise<number>;
+  /**
+   * Binds 127.0.0.1 only; resolves with the bound port (0 picks a free one) once it routes.
+   * `bound` is told the port as soon as it is known and taken, which for the nginx engine is
+   * before its nginx has started (the platform announces itself then, main.ts).
+   */
+  listen(port: number, bound?: (port: number) => void): Promise<number>;
   /**
    * Routes changed: resolves once new requests see them. The node engine resolves routes per
    * request, so this is a no-op there; the nginx engine rewrites its config and reloads.
@@ -213,13 +217,15 @@ export function createRouter(opts: RouterOptions): Router & { server: Server } {
     engine: 'node',
     server,
     refresh: () => Promise.resolve(),
-    listen(port: number): Promise<number> {
+    listen(port: number, bound?: (port: number) => void): Promise<number> {
       return new Promise((resolve, reject) => {
         const onError = (err: Error): void => reject(err);
         server.once('error', onError);
         server.listen(port, '127.0.0.1', () => {
           server.off('error', onError);
-          resolve((server.address() as AddressInfo).port);
+          const p = (server.address() as AddressInfo).port;
+          bound?.(p);
+          resolve(p);
         });
       });
     },

@@ -62,11 +62,12 @@ status=$?
 kill $reader 2>/dev/null
 exit $status`;
 
-function freePort(): Promise<number> {
+/** `port` if it is free on 127.0.0.1 (else node's EADDRINUSE error); 0: a free port. */
+function freePort(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(port, '127.0.0.1', () => {
       const { port } = s.address() as AddressInfo;
       s.close(() => resolve(port));
     });
@@ -159,6 +160,7 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
   let closing = false;
   let stderrTail = '';
   let running: Promise<void> | null = null;
+  let starting: Promise<void> | null = null;
   let again = false;
 
   /** What the config is made of: unchanged, no reload. */
@@ -266,18 +268,25 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
 
   return {
     engine: 'nginx',
-    async listen(wanted: number): Promise<number> {
+    async listen(wanted: number, bound?: (port: number) => void): Promise<number> {
       mkdirSync(dir, { recursive: true });
       for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub), { recursive: true });
-      port = wanted === 0 ? await freePort() : wanted;
+      // A port in use is found here, at once, with node's EADDRINUSE (main.ts explains it).
+      const claimed = await freePort(wanted);
       accessLog.start();
+      port = claimed;
+      starting = start();
+      bound?.(claimed);
       try {
-        await start();
+        await starting;
       } catch (err) {
         accessLog.close();
+        port = 0;
         throw err;
+      } finally {
+        starting = null;
       }
-      return port;
+      return claimed;
     },
     refresh(): Promise<void> {
       if (closing || port === 0) return Promise.resolve();
@@ -287,6 +296,7 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
       }
       running = (async () => {
         try {
+          await starting?.catch(() => undefined); // start() writes the routes of its moment
           do {
             again = false;
             await reloadIfChanged();
