@@ -1,15 +1,19 @@
 /**
  * The nginx engine: the router's port is served by an nginx the platform runs and reconfigures
  * (config.ts), where nginx is installed. It is the same router as the node engine (router.ts) —
- * same routing, headers, pages, codes and log lines; the test suite runs against both — at a
- * fraction of the CPU per request: on two cores the node engine reaches about 0.45× the
- * requests/s of a bare nginx in front of the same dyno (test/bench/router.bench.ts).
+ * same routing, headers, pages, codes and log lines; the test suite runs against both — at
+ * about half the CPU per request: on two cores the node engine reaches 0.3–0.45× the
+ * requests/s of a bare nginx in front of the same dyno, this one about 0.7×
+ * (test/bench/router.bench.ts).
  *
  * Life of the nginx process:
  * - It runs under a small `sh` watchdog that holds a pipe from the platform on its stdin: when
  *   the platform goes, even killed with -9, the pipe closes and the watchdog stops nginx, so no
- *   router of an old run keeps the port. A master left over all the same (its pid file names
- *   it) is stopped before a new one starts.
+ *   router of an old run keeps the port. The watchdog exits when nginx does, and its process
+ *   group (a dead master's workers) goes with it. A master left over all the same (its pid file
+ *   names it) is stopped before a new one starts.
+ * - listen() takes the port at once (a port in use fails there, as node's EADDRINUSE), then
+ *   waits for nginx to serve the first config; `bound` hears of the port before that.
  * - Routes change (a dyno up or gone, maintenance, an app created or deleted): refresh() writes
  *   the new config and sends SIGHUP; nginx starts a worker on it and lets the old one finish
  *   its requests. refresh() resolves once new connections get the new config (each config
