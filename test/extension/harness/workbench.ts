@@ -103,7 +103,17 @@ export async function contextMenu(page: Page, row: Locator, item: string): Promi
     await page.keyboard.press('Escape');
     await entry.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
   }
-  await entry.click();
+  // A click that lands while the menu is still settling can be ignored (the menu stays open, as
+  // CI once saw): the menu closes when a click is taken, so click until it has.
+  for (let click = 1; click <= 3; click++) {
+    await entry.click();
+    const taken = await entry.waitFor({ state: 'hidden', timeout: 3000 }).then(
+      () => true,
+      () => false,
+    );
+    if (taken) return;
+  }
+  throw new Error(`the context menu entry "${item}" stayed open after 3 clicks`);
 }
 
 /** A notification toast whose message contains `text`. */
