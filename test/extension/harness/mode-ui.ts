@@ -17,7 +17,7 @@ import { makeTestHome } from '../workspace';
 import { REPO } from './build-suite';
 import { codeServerEnv, installVsix, makeRunDirs, startCodeServer, writeUserSettings } from './code-server';
 import { stopLeftoverPlatform, type ModeOptions, type ModeSummary } from './mode';
-import { answerInput, contextMenu, launchWorkbench, openWorkbench, quickPick, runCommand, toast, treeRow } from './workbench';
+import { answerInput, contextMenu, expandRow, launchWorkbench, openWorkbench, quickPick, runCommand, toast, treeRow } from './workbench';
 
 const APP = 'demo';
 
@@ -99,8 +99,8 @@ export async function runUiMode(opts: ModeOptions): Promise<ModeSummary> {
     await toast(page, 'Released v1 to demo').waitFor({ timeout: 120000 });
     mark('releasedV1Ms');
 
-    await treeRow(page, APP).click();
-    await treeRow(page, 'Releases').click();
+    await expandRow(page, APP);
+    await expandRow(page, 'Releases');
     const v1 = treeRow(page, 'v1');
     await v1.waitFor({ timeout: 15000 });
     summary.v1Row = await rowText(v1);
@@ -132,7 +132,7 @@ export async function runUiMode(opts: ModeOptions): Promise<ModeSummary> {
     await v3.waitFor({ timeout: 15000 });
     summary.v3Row = await rowText(v3);
     mark('rolledBackMs');
-    await treeRow(page, 'Dynos').click();
+    await expandRow(page, 'Dynos');
     const web1 = treeRow(page, 'web.1');
     await web1.waitFor({ timeout: 30000 });
     summary.web1Row = await rowText(web1);

@@ -69,6 +69,23 @@ export function treeRow(page: Page, label: string): Locator {
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
 }
 
+/**
+ * Expands the tree row `label` (a click toggles it). The tree re-renders on platform events: a
+ * click that lands during a re-render can be lost, or the row can already be open and the click
+ * would close it, so this looks at `aria-expanded` before and after each click.
+ */
+export async function expandRow(page: Page, label: string): Promise<void> {
+  const row = treeRow(page, label);
+  const open = row.and(page.locator('[aria-expanded="true"]'));
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await row.waitFor({ timeout: 15000 });
+    if ((await row.getAttribute('aria-expanded').catch(() => null)) === 'true') return;
+    await row.click();
+    if (await open.waitFor({ timeout: 2000 }).then(() => true, () => false)) return;
+  }
+  throw new Error(`the tree row "${label}" did not expand after 5 clicks`);
+}
+
 /** Picks `label` from an open quick pick or answers an input box. */
 export async function quickPick(page: Page, label: string): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
