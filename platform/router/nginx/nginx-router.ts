@@ -96,8 +96,8 @@ function servedGeneration(port: number): Promise<number | null> {
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The pid in nginx's pid file, if that process is an nginx of this directory. */
-function leftoverMaster(dir: string): number | null {
+/** The master named in nginx's pid file, if that process is an nginx of this directory (ours, or one left over). */
+function masterOf(dir: string): number | null {
   try {
     const pid = Number(readFileSync(join(dir, 'nginx.pid'), 'utf8').trim());
     if (!Number.isInteger(pid) || pid <= 1) return null;
@@ -134,7 +134,7 @@ function activeWorkers(master: number): number {
 }
 
 async function stopLeftover(dir: string): Promise<void> {
-  const pid = leftoverMaster(dir);
+  const pid = masterOf(dir);
   if (pid === null) return;
   signalProcess(pid, 'SIGTERM');
   const deadline = Date.now() + 3000;
@@ -257,7 +257,7 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
     if (key === appliedKey || child === null) return;
     appliedKey = key;
     const gen = writeConfig(table);
-    const master = leftoverMaster(dir);
+    const master = masterOf(dir);
     if (master === null || !signalProcess(master, 'SIGHUP') || !(await waitGeneration(gen, RELOAD_MS, null))) {
       if (closing) return;
       appliedKey = ''; // the next refresh tries again
