@@ -79,6 +79,7 @@ export async function expandRow(page: Page, label: string): Promise<void> {
   const open = row.and(page.locator('[aria-expanded="true"]'));
   for (let attempt = 1; attempt <= 5; attempt++) {
     await row.waitFor({ timeout: 15000 });
+    await treeSettled(page);
     if ((await row.getAttribute('aria-expanded').catch(() => null)) === 'true') return;
     await row.click();
     if (await open.waitFor({ timeout: 2000 }).then(() => true, () => false)) return;
@@ -106,6 +107,24 @@ export async function answerInput(page: Page, value: string, prompt?: string): P
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Resolves once the sidebar's DOM has not changed for `quietMs` (or after `timeoutMs` anyway).
+ * The tree re-renders on platform events (a release, a dyno starting or retiring): a row
+ * clicked in the middle of one can move, and the click lands on its neighbour.
+ */
+export async function treeSettled(page: Page, quietMs = 300, timeoutMs = 5000): Promise<void> {
+  await page.evaluate(`new Promise((resolve) => {
+    const root = document.querySelector('.part.sidebar');
+    if (!root) return resolve(false);
+    let quiet;
+    const done = (settled) => { observer.disconnect(); clearTimeout(quiet); clearTimeout(limit); resolve(settled); };
+    const observer = new MutationObserver(() => { clearTimeout(quiet); quiet = setTimeout(() => done(true), ${quietMs}); });
+    observer.observe(root, { subtree: true, childList: true, attributes: true, characterData: true });
+    quiet = setTimeout(() => done(true), ${quietMs});
+    const limit = setTimeout(() => done(false), ${timeoutMs});
+  })`);
+}
+
 /** Right-clicks `row` and chooses `item` from its context menu. */
 export async function contextMenu(page: Page, row: Locator, item: string): Promise<void> {
   const entry = page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first();
@@ -113,6 +132,7 @@ export async function contextMenu(page: Page, row: Locator, item: string): Promi
   // and the menu then belongs to its neighbour. The list focuses the row it opened a menu on:
   // when that is not ours, close the menu and try again.
   for (let attempt = 1; ; attempt++) {
+    await treeSettled(page);
     await row.click({ button: 'right' });
     await entry.waitFor({ timeout: 15000 });
     const ours = /\bfocused\b/.test((await row.getAttribute('class').catch(() => null)) ?? '');
