@@ -7,19 +7,24 @@ import { connect, createServer } from 'node:net';
 export const LOOPBACK = '127.0.0.1';
 const POLL_MS = 50;
 
+/** `port` if nothing listens on it now, else node's EADDRINUSE error; 0: the kernel's choice. */
+export function probePort(port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(port, LOOPBACK, () => {
+      const address = server.address();
+      const p = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(p));
+    });
+  });
+}
+
 /** A port that nothing listens on now (the kernel's choice), not among `taken`. */
 export async function freePort(taken: ReadonlySet<number> = new Set()): Promise<number> {
   for (let attempt = 0; ; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.unref();
-      server.once('error', reject);
-      server.listen(0, LOOPBACK, () => {
-        const address = server.address();
-        const p = typeof address === 'object' && address !== null ? address.port : 0;
-        server.close(() => resolve(p));
-      });
-    });
+    const port = await probePort(0);
     if (!taken.has(port) || attempt >= 20) return port;
   }
 }

@@ -25,9 +25,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { probePort } from '../../dynos/ports';
 import { signalGroup, signalProcess } from '../../dynos/process-group';
 import { pidAlive } from '../../platform-file';
 import type { AppRoute, Router, RouterOptions } from '../router';
@@ -65,18 +65,6 @@ wait $child
 status=$?
 kill $reader 2>/dev/null
 exit $status`;
-
-/** `port` if it is free on 127.0.0.1 (else node's EADDRINUSE error); 0: a free port. */
-function freePort(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(port, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The generation the config answering on `port` serves, or null (not up, or no answer). */
 function servedGeneration(port: number): Promise<number | null> {
@@ -276,7 +264,7 @@ export function createNginxRouter(opts: NginxRouterOptions): Router {
       mkdirSync(dir, { recursive: true });
       for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub), { recursive: true });
       // A port in use is found here, at once, with node's EADDRINUSE (main.ts explains it).
-      const claimed = await freePort(wanted);
+      const claimed = await probePort(wanted);
       accessLog.start();
       port = claimed;
       starting = start();
