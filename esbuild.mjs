@@ -26,7 +26,7 @@ const production = process.argv.includes('--production');
  * 300 ms): each is a bundle of its own, dist/platform-NAME.js, that the platform bundle
  * `require`s (from a function body) the first time it is used: the router's first request
  * (undici, http-proxy-3), a route's first validation (Ajv), `fastify.inject` (light-my-request);
- * fastify's default serialiser compiler is never used (api/validators.ts). The platform bundle
+ * fastify's default serialiser compiler is never used (http/validators.ts). The platform bundle
  * is then 1.5 MB instead of 3.3: less to read, to parse on a cold start, and to cache.
  */
 const lazyPackages = {

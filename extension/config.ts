@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { resolveHome } from '../platform/home';
+import { resolveHome } from '../platform/discovery/home';
 
 const SECTION = 'slipway';
 

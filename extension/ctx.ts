@@ -5,8 +5,8 @@
  * disposed when the platform connection is rebuilt, e.g. after `slipway.home` changes).
  */
 import * as vscode from 'vscode';
-import { ClientError, SlipwayClient } from '../platform/client';
-import { readToken } from '../platform/token';
+import { ClientError, SlipwayClient } from '../platform/api/client';
+import { readToken } from '../platform/discovery/token';
 import { affectsPlatform, platformSettings } from './config';
 import { PlatformEvents } from './platform-events';
 import { PlatformNotRunningError, PlatformProcess, PlatformStartError, type CrashReport } from './platform-process';

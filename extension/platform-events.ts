@@ -6,7 +6,7 @@
  */
 import type * as vscode from 'vscode';
 import type { PlatformEvent } from '../platform/api/schemas';
-import type { SlipwayClient } from '../platform/client';
+import type { SlipwayClient } from '../platform/api/client';
 
 export interface PlatformEventsOptions {
   /** A client of the running platform (never starts one). */

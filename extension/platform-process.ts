@@ -13,9 +13,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import * as vscode from 'vscode';
-import { homePaths, type HomePaths } from '../platform/home';
-import { pidAlive, readPlatformFile, type PlatformFile } from '../platform/platform-file';
-import { platformEnv } from '../platform/spawn-env';
+import { homePaths, type HomePaths } from '../platform/discovery/home';
+import { pidAlive, readPlatformFile, type PlatformFile } from '../platform/discovery/platform-file';
+import { platformEnv } from '../platform/discovery/spawn-env';
 import type { PlatformSettings } from './config';
 
 export type PlatformState = 'stopped' | 'starting' | 'running' | 'error';

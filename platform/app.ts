@@ -10,7 +10,7 @@ import type { PlatformContext } from './context';
 import { PlatformError } from './errors';
 import { DynoManager } from './dynos';
 import { EventBus } from './events';
-import { appWorkDir, homePaths } from './home';
+import { appWorkDir, homePaths } from './discovery/home';
 import { LogStore } from './logs';
 import { createPlatformRouter } from './router/engine';
 import type { Router } from './router/router';
@@ -19,12 +19,12 @@ import { AppLocks } from './store/app-lock';
 import { getOptional, listPrefix, openDb, releaseKey, type AppRecord, type ReleaseRecord } from './store/db';
 import { failPendingReleases, releaseSpec } from './releases/releases';
 import { collectSlugGarbage } from './store/slug-gc';
-import { ensureToken } from './token';
-import { guard } from './api/security';
-import { ajvOptions, compilersFactory } from './api/validators';
-import { registerDynoRoutes, registerRoutes, registerStreamRoutes } from './api/routes';
+import { ensureToken } from './discovery/token';
+import { guard } from './http/security';
+import { ajvOptions, compilersFactory } from './http/validators';
+import { registerDynoRoutes, registerRoutes, registerStreamRoutes } from './http/routes';
 import { registerGitRoutes } from './git/routes';
-import { VERSION } from './version';
+import { VERSION } from './shared/version';
 
 export interface BuildOptions {
   home: string;

@@ -4,8 +4,7 @@
  * 1 for every other failure. Never a stack trace: unexpected errors print one line.
  */
 import { parseArgs } from 'node:util';
-import { ClientError } from './client';
-import { PlatformError } from './errors';
+import { ClientError } from './api/client';
 import { resolveApp } from './cli/app-name';
 import type { Command, Invocation, OptionSpec } from './cli/command';
 import { CliError, UsageError } from './cli/errors';
@@ -18,7 +17,7 @@ import { platformCommands } from './cli/commands/platform';
 import { releaseCommands } from './cli/commands/releases';
 import { gitCommands } from './cli/commands/git';
 import { buildpacksCommands } from './cli/commands/buildpacks';
-import { VERSION } from './version';
+import { VERSION } from './shared/version';
 
 const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands, ...gitCommands, ...buildpacksCommands];
 const COMMON: OptionSpec = {
@@ -93,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
       writeError(json, 'usage', err.usage ? `${err.message}\nUsage: slipway ${err.usage}` : err.message);
       return 2;
     }
-    if (err instanceof CliError || err instanceof ClientError || err instanceof PlatformError) {
+    if (err instanceof CliError || err instanceof ClientError) {
       writeError(json, err.code, err.message);
       return 1;
     }

@@ -4,7 +4,7 @@
  */
 import type { DynoManager } from './dynos';
 import type { EventBus } from './events';
-import type { HomePaths } from './home';
+import type { HomePaths } from './discovery/home';
 import type { LogStore } from './logs';
 import type { Settings } from './settings';
 import type { Db } from './store/db';

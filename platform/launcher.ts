@@ -19,7 +19,7 @@ import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'n
 import { createRequire, wrap } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { restorePlatformEnv } from './spawn-env';
+import { restorePlatformEnv } from './discovery/spawn-env';
 
 // NODE_EXTRA_CA_CERTS, deferred by whoever started the platform, for the programs it runs.
 restorePlatformEnv();

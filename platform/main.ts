@@ -7,8 +7,8 @@
 import { parseArgs } from 'node:util';
 import { build, type Platform } from './app';
 import { PlatformError } from './errors';
-import { resolveHome } from './home';
-import { removePlatformFile, writePlatformFile } from './platform-file';
+import { resolveHome } from './discovery/home';
+import { removePlatformFile, writePlatformFile } from './discovery/platform-file';
 import { validateSettings, type Settings } from './settings';
 
 function fail(message: string, code = 1): never {

@@ -10,7 +10,7 @@
 import { basename, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { Release } from '../../platform/api/schemas';
-import { formatSize } from '../../platform/slugs/size';
+import { formatSize } from '../../platform/shared/size';
 import type { Ctx } from '../ctx';
 import { appOf, folderOf } from './args';
 import { pickApp, pickWorkspaceFolder, suggestAppName } from './pick';

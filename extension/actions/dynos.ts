@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { Dyno, Formation } from '../../platform/api/schemas';
-import type { ScaleChange } from '../../platform/client';
+import type { ScaleChange } from '../../platform/api/client';
 import type { Ctx } from '../ctx';
 import { DynoNode, ProcessTypeNode } from '../views/nodes';
 import { appOf, isRecord, numberField, stringField } from './args';

@@ -1,14 +1,14 @@
 /** The questions commands ask from the palette: which folder, which app, a new app's name. */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { APP_NAME } from '../../platform/apps/names';
+import { APP_NAME, APP_NAME_RULE } from '../../platform/shared/app-name';
 import type { App } from '../../platform/api/schemas';
 
 export const CREATE_APP_LABEL = '$(add) Create new app…';
 
 /** The message for an invalid app name (the platform's rule, platform/apps/names.ts), or null. */
 export function appNameProblem(name: string, existing: readonly string[] = []): string | null {
-  if (!APP_NAME.test(name)) return '2 to 30 characters: lowercase letters, digits and dashes, starting with a letter (for example "my-app")';
+  if (!APP_NAME.test(name)) return APP_NAME_RULE;
   if (existing.includes(name)) return `an app named "${name}" already exists`;
   return null;
 }

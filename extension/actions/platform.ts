@@ -1,7 +1,7 @@
 /** The platform verbs: start, stop, show its log, and the status bar's action menu. */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { PlatformFile } from '../../platform/platform-file';
+import type { PlatformFile } from '../../platform/discovery/platform-file';
 import type { Ctx } from '../ctx';
 import { boolField } from './args';
 

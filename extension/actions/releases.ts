@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ReleaseInfo, RollbackResult } from '../../platform/api/schemas';
-import type { SlipwayClient } from '../../platform/client';
+import type { SlipwayClient } from '../../platform/api/client';
 import type { Ctx } from '../ctx';
 import { appOf, boolField, numberField } from './args';
 import { pickApp } from './pick';

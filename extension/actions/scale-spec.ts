@@ -5,7 +5,7 @@
  * bounds again (one contract): this only checks the shape, so the input box can say what is
  * wrong while the user types.
  */
-import type { ScaleChange } from '../../platform/client';
+import type { ScaleChange } from '../../platform/api/client';
 
 const CHANGE = /^(.+)([=+-])(\d{1,3})$/;
 const COUNT = /^([=+-]?)(\d{1,3})$/;

@@ -9,7 +9,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import type { Release } from '../../platform/api/schemas';
-import { formatSize, type SlugClass } from '../../platform/slugs/size';
+import { formatSize, type SlugClass } from '../../platform/shared/size';
 import { slugSettings } from '../config';
 import type { Ctx } from '../ctx';
 import { folderOf, isRecord } from './args';
@@ -33,7 +33,7 @@ export function slugLevel(bytes: number): SlugAnalysis['level'] {
 /** The prediction for a folder (the same code as `slipway slug:size`). */
 export async function analyzeSlug(ctx: Ctx, folder: string): Promise<SlugAnalysis> {
   // Loaded on first use: keeps activation cheap.
-  const { formatSize, predictSlugSize } = await import('../../platform/slugs/size');
+  const { predictSlugSize } = await import('../../platform/shared/slug-estimate');
   const t0 = performance.now();
   const size = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Predicting the slug size of ${basename(folder)}` }, () => predictSlugSize(folder));
   ctx.log(`slug size of ${folder}: ${formatSize(size.bytes)} (${size.class}) in ${Math.round(performance.now() - t0)} ms`);

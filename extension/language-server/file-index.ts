@@ -3,7 +3,7 @@
  * sizes so that a `.slugignore` hover or diagnostic never touches the disk: walked once, then
  * kept up to date from file events (workspace/didChangeWatchedFiles).
  *
- * What is in it is what a `.slugignore` is applied to (platform/slugs/files.ts): every file,
+ * What is in it is what a `.slugignore` is applied to (platform/shared/slug-files.ts): every file,
  * link and directory under the root except `.git` (never part of a slug). `node_modules` is
  * IN: the build starts from the source folder as it is, node_modules included, before npm
  * runs, so a `node_modules` pattern does drop something (and must not be reported as matching
@@ -15,9 +15,8 @@
  */
 import { lstatSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { TimeSlice } from '../../platform/slugs/time-slice';
-import { walkTree } from '../../platform/slugs/tree';
-import type { Slugignore } from '../../platform/slugignore';
+import { TimeSlice, walkTree } from '../../platform/shared/slug-files';
+import type { Slugignore } from '../../platform/shared/slugignore';
 import type { PatternFilter } from './pattern-filter';
 import { safeIgnores } from './slugignore-rules';
 

@@ -1,10 +1,10 @@
 /**
- * The platform parsers' diagnostics (platform/procfile.ts, platform/slugignore.ts: lines and
+ * The platform parsers' diagnostics (platform/shared/procfile.ts, platform/shared/slugignore.ts: lines and
  * columns from 1, UTF-16 columns, end exclusive) as LSP diagnostics (from 0), with the code
  * and the source "slipway".
  */
 import { DiagnosticSeverity, DiagnosticTag, type Diagnostic } from 'vscode-languageserver';
-import type { Diagnostic as ParserDiagnostic, Severity } from '../../platform/procfile';
+import type { Diagnostic as ParserDiagnostic, Severity } from '../../platform/shared/procfile';
 
 export const SOURCE = 'slipway';
 

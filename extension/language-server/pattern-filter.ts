@@ -1,6 +1,6 @@
 /**
  * A cheap necessary condition for one `.slugignore` pattern, so that a walk of 20,000 files
- * asks the real matcher (platform/slugignore.ts, the only judge) about a handful of them: `*.psd`
+ * asks the real matcher (platform/shared/slugignore.ts, the only judge) about a handful of them: `*.psd`
  * can only match names that end in ".psd", `public/assets/` only paths under `public`,
  * `**\/lib/*.js` only files whose folder is named `lib`. It never says no where the matcher
  * could say yes (test/language-server/pattern-filter.test.ts checks that against the matcher

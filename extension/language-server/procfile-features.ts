@@ -1,6 +1,6 @@
 /**
  * Procfile language features, computed from the text with the platform's parser
- * (platform/procfile.ts), so that the editor flags exactly what a deploy refuses: diagnostics
+ * (platform/shared/procfile.ts), so that the editor flags exactly what a deploy refuses: diagnostics
  * (PF001…PF201), hover on a process type, completion of type names and commands, quick fixes
  * (PF002 rename, PF004 remove the duplicate, PF101 add the space), document symbols and, when
  * the folder's app is deployed, a CodeLens over each type with its dynos and actions.
@@ -21,7 +21,7 @@ import {
   type TextEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { parseProcfile, PROCESS_NAME, type ParsedProcfile } from '../../platform/procfile';
+import { parseProcfile, PROCESS_NAME, type ParsedProcfile } from '../../platform/shared/procfile';
 import { dynoLine, dynoSummary } from './deployments';
 import { toLsp } from './lsp-diagnostics';
 import type { PackageCommand } from './package-scripts';

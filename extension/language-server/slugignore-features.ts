@@ -1,5 +1,5 @@
 /**
- * `.slugignore` language features, from the platform's matcher (platform/slugignore.ts) and
+ * `.slugignore` language features, from the platform's matcher (platform/shared/slugignore.ts) and
  * the app folder's file list (file-index.ts):
  *
  * - SI001 (error): a `!` line; negation is unsupported, the line is skipped. Quick fixes:
@@ -17,7 +17,7 @@
  */
 import { CodeActionKind, MarkupKind, type CodeAction, type Diagnostic, type Hover, type Position, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Diagnostic as ParserDiagnostic } from '../../platform/procfile';
+import type { Diagnostic as ParserDiagnostic } from '../../platform/shared/procfile';
 import type { FileIndex, Measure } from './file-index';
 import { toLsp, unnecessary } from './lsp-diagnostics';
 import { deleteLine } from './procfile-features';

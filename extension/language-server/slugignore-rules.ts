@@ -1,13 +1,13 @@
 /**
  * A `.slugignore` taken line by line: which line drops a path, and a matcher for each line on
- * its own. Built on the platform's parser (platform/slugignore.ts), so that the editor and a
+ * its own. Built on the platform's parser (platform/shared/slugignore.ts), so that the editor and a
  * deploy agree on what is dropped. Pure (no fs): the language server and the Explorer
  * decorations (extension/views/file-decorations.ts) both use it.
  *
  * Without negation (`!` is unsupported, SI001), a path is dropped exactly when at least one
  * line drops it on its own, so a line-by-line matcher answers the same as the whole file.
  */
-import { parseSlugignore, type Slugignore } from '../../platform/slugignore';
+import { parseSlugignore, type Slugignore } from '../../platform/shared/slugignore';
 import { patternFilter, type PatternFilter } from './pattern-filter';
 
 export interface SlugignoreRule {

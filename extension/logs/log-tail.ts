@@ -7,7 +7,7 @@
  */
 import type * as vscode from 'vscode';
 import type { LogLine } from '../../platform/api/schemas';
-import { ClientError, type SlipwayClient } from '../../platform/client';
+import { ClientError, type SlipwayClient } from '../../platform/api/client';
 
 /** A line as the webview gets it: [time, source, dyno, message]. */
 export type WireLine = [string, LogLine['source'], string, string];

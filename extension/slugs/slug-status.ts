@@ -9,10 +9,10 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { formatSize } from '../../platform/slugs/size';
+import { formatSize } from '../../platform/shared/size';
 import { slugSettings } from '../config';
 import type { Ctx } from '../ctx';
-import { SlugEstimator, type SlugEstimate } from './slug-estimate';
+import { SlugEstimator, type SlugEstimate } from '../../platform/shared/slug-estimate';
 
 const DEBOUNCE_MS = 1500;
 const MiB = 1024 * 1024;

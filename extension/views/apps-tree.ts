@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { PlatformEvent } from '../../platform/api/schemas';
-import { ClientError, type SlipwayClient } from '../../platform/client';
+import { ClientError, type SlipwayClient } from '../../platform/api/client';
 import type { PlatformState } from '../platform-process';
 import { formatAge } from './age';
 import { CrashCountdown, crashedText } from './crash-countdown';
@@ -315,7 +315,7 @@ function releaseItem(node: ReleaseNode): vscode.TreeItem {
 }
 
 async function releaseTooltip(node: ReleaseNode): Promise<vscode.MarkdownString> {
-  const { formatSize } = await import('../../platform/slugs/size');
+  const { formatSize } = await import('../../platform/shared/size');
   const r = node.release;
   const state = r.current ? 'current' : r.status === 'failed' ? 'failed: never went live' : r.status;
   const md = new vscode.MarkdownString(undefined, true);

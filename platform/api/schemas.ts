@@ -1,7 +1,7 @@
 /**
  * The HTTP API, defined once. Fastify validates requests and serialises responses with these
  * schemas; `Static<typeof X>` gives the TypeScript types that the platform, the typed client
- * (platform/client.ts), the CLI, the extension and the tests share.
+ * (platform/api/client.ts), the CLI, the extension and the tests share.
  */
 import Type, { type Static } from 'typebox';
 

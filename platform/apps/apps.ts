@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import type { App } from '../api/schemas';
 import type { PlatformContext } from '../context';
 import { conflict, notFound } from '../errors';
-import { appWorkDir } from '../home';
+import { appWorkDir } from '../discovery/home';
 import { appKey, getOptional, listPrefix, releasePrefix, type AppRecord, type ReleaseRecord } from '../store/db';
 import { collectSlugGarbage } from '../store/slug-gc';
 import { checkAppName } from './names';

@@ -37,7 +37,7 @@ import { ChunkCache } from '../slugs/chunk-cache';
 import { compressChunk } from '../slugs/chunk-render';
 import { topContributors, type Contributor } from '../slugs/contributors';
 import { streamMembers } from '../slugs/member-stream';
-import { classify, formatSize, type SlugClass } from '../slugs/size';
+import { classify, formatSize, type SlugClass } from '../shared/size';
 import { SlugFileWriter } from '../slugs/slug-file';
 import { SlugHistory } from '../slugs/slug-history';
 import { readSlugignoreFile } from '../slugs/slugignore-file';

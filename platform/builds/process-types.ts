@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDiagnostic, hasErrors, parseProcfile, type ProcessEntry } from '../procfile';
-import type { Slugignore } from '../slugignore';
+import { formatDiagnostic, hasErrors, parseProcfile, type ProcessEntry } from '../shared/procfile';
+import type { Slugignore } from '../shared/slugignore';
 import { BuildError } from './build-error';
 import type { BuildLog } from './build-log';
 

@@ -12,7 +12,7 @@
  * not interpreted); `default_process_types: {}` (or nothing under it) is no types. Comments and
  * other keys (`addons`, `config_vars`) are ignored, and so are names a Procfile could not use.
  */
-import { PROCESS_NAME } from '../procfile';
+import { PROCESS_NAME } from '../shared/procfile';
 
 export function parseDefaultProcessTypes(text: string): Record<string, string> {
   const types: Record<string, string> = {};

@@ -5,11 +5,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { SlipwayClient } from '../client';
-import { homePaths, resolveHome, type HomePaths } from '../home';
-import { pidAlive, readPlatformFile, type PlatformFile } from '../platform-file';
-import { platformEnv } from '../spawn-env';
-import { readToken } from '../token';
+import { SlipwayClient } from '../api/client';
+import { homePaths, resolveHome, type HomePaths } from '../discovery/home';
+import { pidAlive, readPlatformFile, type PlatformFile } from '../discovery/platform-file';
+import { platformEnv } from '../discovery/spawn-env';
+import { readToken } from '../discovery/token';
 import { CliError } from './errors';
 
 /** The platform bundle next to this CLI bundle (dist/platform.js). */

@@ -6,7 +6,7 @@
  * resizes of the local window follow to the remote pty. The terminal is restored however the
  * session ends: the command exits, the platform goes away, or this process gets a signal.
  */
-import type { RunSession } from '../client';
+import type { RunSession } from '../api/client';
 
 export interface TerminalSize {
   cols: number;

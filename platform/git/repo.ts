@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { appWorkDir, type HomePaths } from '../home';
-import { PRE_RECEIVE_SCRIPT } from './hook-env';
+import { appWorkDir, type HomePaths } from '../discovery/home';
+import { PRE_RECEIVE_SCRIPT } from '../shared/git-hook-env';
 
 const run = promisify(execFile);
 

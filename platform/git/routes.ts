@@ -17,11 +17,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getApp } from '../apps/apps';
 import type { PlatformContext } from '../context';
 import { PlatformError, notFound } from '../errors';
-import { appWorkDir } from '../home';
+import { appWorkDir } from '../discovery/home';
 import { AppLocks } from '../store/app-lock';
-import { readToken } from '../token';
+import { readToken } from '../discovery/token';
 import { runCgi } from './cgi';
-import { hookCliPath, hookEnv } from './hook-env';
+import { hookCliPath, hookEnv } from '../shared/git-hook-env';
 import { AppRepos, cleanGitEnv } from './repo';
 
 const GIT_BODY_TYPES = ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'];

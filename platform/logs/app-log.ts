@@ -21,7 +21,7 @@
 import { mkdir, open, readdir, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LineMatcher } from './filter';
-import type { LogLine } from './line';
+import type { LogLine } from '../shared/log-line';
 import { decodeLine, encodeLine } from './line-codec';
 import { countLines, errorCode, linesBackward } from './segment-file';
 

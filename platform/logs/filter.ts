@@ -1,5 +1,5 @@
 /** Which lines a reader wants: by dyno, source and time, combined with AND. */
-import type { LogLine, LogSource } from './line';
+import type { LogLine, LogSource } from '../shared/log-line';
 
 export interface LogFilter {
   /** `web` matches `web.1`, `web.2` (and `web`); `web.1` matches only `web.1`. */

@@ -10,7 +10,7 @@
  * marker is sent whatever the reader's filter, and counts only lines the filter matched.
  */
 import type { LineMatcher } from './filter';
-import type { LogLine } from './line';
+import type { LogLine } from '../shared/log-line';
 
 export const FOLLOWER_QUEUE_LINES = 10_000;
 export const OVERFLOW_DYNO = 'logplex';

@@ -1,5 +1,5 @@
 /** The per-app log store and its parts: import from here. */
-export { formatLogLine, LOG_SOURCES, MAX_MESSAGE_BYTES, type LogLine, type LogSource } from './line';
+export { formatLogLine, LOG_SOURCES, MAX_MESSAGE_BYTES, type LogLine, type LogSource } from '../shared/log-line';
 export { compileFilter, type LogFilter } from './filter';
 export { LineSplitter } from './splitter';
 export { splitMessage } from './split';

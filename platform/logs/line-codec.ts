@@ -2,7 +2,7 @@
  * The storage format: NDJSON, one LogLine a line, keys in the order time, source, dyno,
  * message. Decoding is forgiving: a torn or foreign line is skipped (null), never thrown.
  */
-import { LOG_SOURCES, type LogLine, type LogSource } from './line';
+import { LOG_SOURCES, type LogLine, type LogSource } from '../shared/log-line';
 
 /**
  * The same text as JSON.stringify of `{ time, source, dyno, message }`, without building the

@@ -1,5 +1,5 @@
 /** Cutting text into pieces of at most MAX_MESSAGE_BYTES UTF-8 bytes without breaking a character. */
-import { MAX_MESSAGE_BYTES } from './line';
+import { MAX_MESSAGE_BYTES } from '../shared/log-line';
 
 const isContinuation = (b: number | undefined) => b !== undefined && (b & 0xc0) === 0x80;
 

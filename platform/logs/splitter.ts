@@ -1,7 +1,7 @@
 /**
  * Splits a child process's byte stream (a dyno's stdout or stderr) into log lines.
  */
-import { MAX_MESSAGE_BYTES } from './line';
+import { MAX_MESSAGE_BYTES } from '../shared/log-line';
 import { emitPieces, utf8Cut } from './split';
 
 const EMPTY = Buffer.alloc(0);

@@ -13,7 +13,7 @@
 import { AppLog, removeSegments } from './app-log';
 import { compileFilter, type LogFilter } from './filter';
 import { Follower, FOLLOWER_QUEUE_LINES, type FollowerStats, type LogSink } from './follower';
-import type { LogLine, LogSource } from './line';
+import type { LogLine, LogSource } from '../shared/log-line';
 import { splitMessage } from './split';
 import { isoTime } from './timestamp';
 

@@ -8,7 +8,7 @@ import { appUrl, getApp } from '../apps/apps';
 import { BuildError, buildSlug } from '../builds/build';
 import type { PlatformContext } from '../context';
 import { PlatformError, invalid } from '../errors';
-import { appWorkDir } from '../home';
+import { appWorkDir } from '../discovery/home';
 import type { ReleaseRecord } from '../store/db';
 import { collectSlugGarbage } from '../store/slug-gc';
 import { launchRelease } from './releases';

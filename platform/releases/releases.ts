@@ -8,6 +8,7 @@
  * A crash between 1 and 3 leaves a `pending` release that the next start marks `failed`, so the
  * versions stay contiguous and the current one is always complete.
  */
+import { readVersion, versionProblem } from '../shared/release-version';
 import { join } from 'node:path';
 import type { Release, ReleaseInfo } from '../api/schemas';
 import type { PlatformContext } from '../context';
@@ -38,9 +39,9 @@ export async function listReleases(ctx: PlatformContext, app: AppRecord, limit?:
 
 /** Parses `v3` or `3`; anything else is an error that shows the expected form. */
 export function parseVersion(text: string): number {
-  const m = /^v?([1-9][0-9]{0,9})$/.exec(text.trim());
-  if (!m) throw invalid('invalid_version', `"${text}" is not a release version; write it like v3`);
-  return Number(m[1]);
+  const version = readVersion(text);
+  if (version === null) throw invalid('invalid_version', versionProblem(text));
+  return version;
 }
 
 export async function getRelease(ctx: PlatformContext, app: AppRecord, version: number): Promise<ReleaseRecord> {

@@ -11,12 +11,13 @@
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Agent } from 'undici';
-import { hostName } from '../api/security';
+import { hostName } from '../http/security';
 import { sendError, sendNoSuchApp, writeError, writeNoSuchApp, type RouterErrorCode } from './error-page';
 import { forwardedRequest, forwardUpgradeHeaders } from './forwarded-headers';
 import { HttpExchange, type ExchangeContext } from './http-exchange';
 import { logLine, type RequestFacts } from './log-line';
 import type { WebSocketPassage } from './websocket';
+import { APP_NAME_SOURCE } from '../shared/app-name';
 
 /** A web dyno that is `up`, listening on 127.0.0.1:port. */
 export interface RouteTarget {
@@ -57,7 +58,7 @@ export interface Router {
   close(): Promise<void>;
 }
 
-const APP_HOST = /^([a-z][a-z0-9-]{1,29})\.localhost\.?$/;
+const APP_HOST = new RegExp(`^(${APP_NAME_SOURCE})\\.localhost\\.?$`);
 
 /** `demo.localhost:5100` → `demo`; null when the host is not an app host. */
 export function appFromHost(host: string | undefined): string | null {

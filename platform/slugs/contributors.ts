@@ -11,6 +11,8 @@
  * A path that is a real part of a listed folder (node_modules, then node_modules/typescript)
  * is kept: that is how a user finds the one dependency to drop.
  */
+import type { Chunk } from './chunk-plan';
+
 export interface Contributor {
   path: string;
   bytes: number;
@@ -105,4 +107,29 @@ function pick(candidates: readonly Node[], limit: number): Node[] {
     picked.push(c);
   }
   return picked;
+}
+
+/**
+ * Estimated compressed bytes per path: each member's size shared among its files and links by
+ * their uncompressed tar bytes (a folder's size is its contents'). The build and the estimate
+ * (shared/slug-estimate.ts) both report with it, so they cannot disagree.
+ */
+export function attributeAll(chunks: readonly Chunk[], sizes: readonly number[]): Map<string, number> {
+  const into = new Map<string, number>();
+  for (let i = 0; i < sizes.length; i++) attribute(into, chunks[i], sizes[i]);
+  return into;
+}
+
+function attribute(into: Map<string, number>, c: Chunk, compressed: number): void {
+  if (c.kind === 'end') return;
+  if (c.kind === 'piece') {
+    into.set(c.entry.path, (into.get(c.entry.path) ?? 0) + compressed);
+    return;
+  }
+  // a file or link is in one run only (pieces are for big files alone): no sum needed
+  const share = compressed / c.bytes;
+  const { entries, lengths } = c;
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i].kind !== 'dir') into.set(entries[i].path, share * lengths[i]);
+  }
 }

@@ -14,6 +14,7 @@ import { chunkKey, type Chunk } from './chunk-plan';
 import type { ChunkCache } from './chunk-cache';
 import { compressChunk } from './chunk-render';
 import type { TimeSlice } from './time-slice';
+import { attributeAll } from './contributors';
 
 const WINDOW = 12;
 
@@ -111,25 +112,4 @@ export async function streamMembers(chunks: readonly Chunk[], opts: MemberStream
     CHUNK_BUFFERS.give(member); // a cached member read into a pooled buffer: done with it
   }
   return result;
-}
-
-function attributeAll(chunks: readonly Chunk[], sizes: readonly number[]): Map<string, number> {
-  const into = new Map<string, number>();
-  for (let i = 0; i < sizes.length; i++) attribute(into, chunks[i], sizes[i]);
-  return into;
-}
-
-/** Shares a member's compressed size among its files and links by their uncompressed tar bytes. */
-function attribute(into: Map<string, number>, c: Chunk, compressed: number): void {
-  if (c.kind === 'end') return;
-  if (c.kind === 'piece') {
-    into.set(c.entry.path, (into.get(c.entry.path) ?? 0) + compressed);
-    return;
-  }
-  // a file or link is in one run only (pieces are for big files alone): no sum needed
-  const share = compressed / c.bytes;
-  const { entries, lengths } = c;
-  for (let i = 0; i < entries.length; i++) {
-    if (entries[i].kind !== 'dir') into.set(entries[i].path, share * lengths[i]); // a folder's size is its contents'
-  }
 }

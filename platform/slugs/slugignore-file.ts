@@ -1,8 +1,8 @@
 /** Reads an app's `.slugignore` (at the app root; none means nothing is ignored). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDiagnostic } from '../procfile';
-import { EMPTY_SLUGIGNORE, parseSlugignore, type Slugignore } from '../slugignore';
+import { formatDiagnostic } from '../shared/procfile';
+import { EMPTY_SLUGIGNORE, parseSlugignore, type Slugignore } from '../shared/slugignore';
 
 export interface LoadedSlugignore {
   slugignore: Slugignore;

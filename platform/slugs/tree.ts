@@ -11,7 +11,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Slugignore } from '../slugignore';
+import type { Slugignore } from '../shared/slugignore';
 import type { TimeSlice } from './time-slice';
 
 export type EntryKind = 'dir' | 'file' | 'symlink';

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readPlatformFile } from '../../platform/platform-file';
+import { readPlatformFile } from '../../platform/discovery/platform-file';
 import { routerGet } from '../helpers/http';
 
 const ROOT = join(__dirname, '..', '..');

@@ -8,16 +8,16 @@
  * every start but the first after an install or a build sees; the cold one (SLIPWAY_NO_CODE_CACHE,
  * no cache read or written) is printed too. Spawned as the CLI and the editor spawn it: plain
  * `node dist/platform.js`, no V8 flags, the environment from platformEnv (NODE_EXTRA_CA_CERTS
- * deferred: platform/spawn-env.ts).
+ * deferred: platform/discovery/spawn-env.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SlipwayClient } from '../../platform/client';
-import { readPlatformFile } from '../../platform/platform-file';
-import { platformEnv } from '../../platform/spawn-env';
+import { SlipwayClient } from '../../platform/api/client';
+import { readPlatformFile } from '../../platform/discovery/platform-file';
+import { platformEnv } from '../../platform/discovery/spawn-env';
 
 const ROOT = join(__dirname, '..', '..');
 const RUNS = 7;
@@ -53,7 +53,7 @@ async function startOnce(extraEnv: Record<string, string> = {}): Promise<{ ms: n
 
 export async function run(): Promise<void> {
   // The reference: a bare node start with the environment the platform gets (platformEnv:
-  // NODE_EXTRA_CA_CERTS deferred, platform/spawn-env.ts), and with the caller's as it is.
+  // NODE_EXTRA_CA_CERTS deferred, platform/discovery/spawn-env.ts), and with the caller's as it is.
   const bareStart = (env: NodeJS.ProcessEnv) => {
     const t0 = performance.now();
     spawnSync(process.execPath, ['-e', '0'], { env });
@@ -80,7 +80,7 @@ export async function run(): Promise<void> {
   console.log(`platform start → API ready: median ${s.toFixed(0)} ms over ${RUNS} runs (min ${Math.min(...starts).toFixed(0)}, max ${Math.max(...starts).toFixed(0)}); target ≤ 300 ms`);
   console.log(`  reference: bare \`node -e 0\` ${b.toFixed(0)} ms → platform/bare ${(s / b).toFixed(2)}×`);
   if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
-    console.log(`  (NODE_EXTRA_CA_CERTS is set here: a bare start that loads it takes ${median(bareAsIs).toFixed(0)} ms; the platform defers it, platform/spawn-env.ts)`);
+    console.log(`  (NODE_EXTRA_CA_CERTS is set here: a bare start that loads it takes ${median(bareAsIs).toFixed(0)} ms; the platform defers it, platform/discovery/spawn-env.ts)`);
   }
   console.log(`  cold (no code cache, as the first start after a build): median ${median(cold).toFixed(0)} ms over ${COLD_RUNS} runs (min ${Math.min(...cold).toFixed(0)}, max ${Math.max(...cold).toFixed(0)})`);
   console.log(`idle RSS 1 s after ready: median ${median(rss).toFixed(1)} MiB; target ≤ 80 MB`);

@@ -8,7 +8,7 @@ import { readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { App, Release, ReleaseInfo } from '../../platform/api/schemas';
-import { pidAlive, readPlatformFile } from '../../platform/platform-file';
+import { pidAlive, readPlatformFile } from '../../platform/discovery/platform-file';
 import { cliHome, deployUntil } from '../helpers/cli';
 import { fixtureCopy, ROOT } from '../helpers/tmp';
 

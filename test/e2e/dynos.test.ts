@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Dyno, LogLine, Release } from '../../platform/api/schemas';
-import { pidAlive, readPlatformFile } from '../../platform/platform-file';
+import { pidAlive, readPlatformFile } from '../../platform/discovery/platform-file';
 import { findNginx } from '../../platform/router/engine';
 import { cliHome } from '../helpers/cli';
 import { routerGet, until } from '../helpers/http';

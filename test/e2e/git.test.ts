@@ -9,7 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Release } from '../../platform/api/schemas';
-import { readPlatformFile } from '../../platform/platform-file';
+import { readPlatformFile } from '../../platform/discovery/platform-file';
 import { CLI, cliHome, type CliHome } from '../helpers/cli';
 import { gitIn } from '../helpers/git';
 import { routerGet, until } from '../helpers/http';

@@ -1,5 +1,5 @@
 /**
- * The CLI starts the platform with NODE_EXTRA_CA_CERTS deferred (platform/spawn-env.ts: node
+ * The CLI starts the platform with NODE_EXTRA_CA_CERTS deferred (platform/discovery/spawn-env.ts: node
  * would load the bundle before the platform's first line, ~100 ms of its start), and the
  * platform puts it back for the programs it runs: a build's buildpack sees it as the user set it.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readPlatformFile } from '../../platform/platform-file';
+import { readPlatformFile } from '../../platform/discovery/platform-file';
 import { cliHome } from '../helpers/cli';
 import { fixtureCopy, tempDir } from '../helpers/tmp';
 

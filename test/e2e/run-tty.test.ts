@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { readPlatformFile } from '../../platform/platform-file';
+import { readPlatformFile } from '../../platform/discovery/platform-file';
 import { CLI, cliHome, type CliHome } from '../helpers/cli';
 import { hasScript, terminal } from '../helpers/pty';
 import { fixtureCopy } from '../helpers/tmp';

@@ -10,10 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Dyno } from '../../platform/api/schemas';
-import { predictSlugSize } from '../../platform/slugs/size';
+import { predictSlugSize, SlugEstimator } from '../../platform/shared/slug-estimate';
 import { formationSpec, parseScaleSpec, scaleText } from '../../extension/actions/scale-spec';
 import { CrashCountdown, crashedText, formatCountdown } from '../../extension/views/crash-countdown';
-import { SlugEstimator } from '../../extension/slugs/slug-estimate';
 
 void test('parseScaleSpec reads the ps:scale vocabulary, several changes at once', () => {
   assert.deepEqual(parseScaleSpec('web=2 worker+1'), {

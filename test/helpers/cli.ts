@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { readFileSync } from 'node:fs';
-import { SlipwayClient } from '../../platform/client';
-import { pidAlive, readPlatformFile } from '../../platform/platform-file';
+import { SlipwayClient } from '../../platform/api/client';
+import { pidAlive, readPlatformFile } from '../../platform/discovery/platform-file';
 import { collect, type ProcessResult } from './process';
 import { ROOT } from './tmp';
 

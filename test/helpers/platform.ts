@@ -4,7 +4,7 @@
  */
 import type { TestContext } from 'node:test';
 import { build, type Platform } from '../../platform/app';
-import { SlipwayClient } from '../../platform/client';
+import { SlipwayClient } from '../../platform/api/client';
 import type { Settings } from '../../platform/settings';
 import { tempDir } from './tmp';
 

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { FileIndex } from '../../extension/language-server/file-index';
 import { patternFilter, type PatternFilter } from '../../extension/language-server/pattern-filter';
 import { slugignoreRules } from '../../extension/language-server/slugignore-rules';
-import { parseSlugignore } from '../../platform/slugignore';
+import { parseSlugignore } from '../../platform/shared/slugignore';
 import { tempDir } from '../helpers/tmp';
 
 const NO_FILTER: PatternFilter = { matches: () => true, enters: () => true };

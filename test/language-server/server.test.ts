@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { procfileDiagnostics } from '../../extension/language-server/procfile-features';
-import { parseProcfile } from '../../platform/procfile';
+import { parseProcfile } from '../../platform/shared/procfile';
 import { ROOT, tempDir } from '../helpers/tmp';
 import { applyEdits, editsOf, LspClient, uriOf } from './lsp-client';
 

@@ -1,7 +1,7 @@
 /** The API through fastify's inject (no socket) and through real HTTP with the typed client. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClientError, SlipwayClient } from '../../platform/client';
+import { ClientError, SlipwayClient } from '../../platform/api/client';
 import { startPlatform } from '../helpers/platform';
 
 const host = { host: '127.0.0.1:5101' };

@@ -14,7 +14,7 @@ import { BuildError, buildSlug } from '../../platform/builds/build';
 import { PLAIN_NOTE, SANDBOXED_NOTE } from '../../platform/builds/build-sandbox';
 import { parseDefaultProcessTypes } from '../../platform/builds/release-yaml';
 import { detectBwrap } from '../../platform/sandbox/bwrap';
-import type { ClientError } from '../../platform/client';
+import type { ClientError } from '../../platform/api/client';
 import { until } from '../helpers/http';
 import { startPlatform } from '../helpers/platform';
 import { fixtureCopy, tempDir } from '../helpers/tmp';

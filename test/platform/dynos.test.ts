@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { parseProcfile } from '../../platform/procfile';
+import { parseProcfile } from '../../platform/shared/procfile';
 import { BACKOFF_CAP_MS, crashesInARow, restartDelayMs, STABLE_UP_MS } from '../../platform/dynos/crash-backoff';
 import { DynoManager } from '../../platform/dynos/manager';
 import { groupAlive } from '../../platform/dynos/process-group';

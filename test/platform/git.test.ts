@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { parseCgiHeaders } from '../../platform/git/cgi';
-import { credentialAnswer, isPlatformRequest, parseCredentialRequest } from '../../platform/git/credential';
-import { parseRefUpdates, planPush } from '../../platform/git/push-policy';
+import { credentialAnswer, isPlatformRequest, parseCredentialRequest } from '../../platform/cli/git-credential';
+import { parseRefUpdates, planPush } from '../../platform/shared/push-policy';
 import { startPlatform } from '../helpers/platform';
 import { fixtureCopy, tempDir } from '../helpers/tmp';
 

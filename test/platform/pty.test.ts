@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { parseRunInput } from '../../platform/api/run-input';
+import { parseRunInput } from '../../platform/http/run-input';
 import { DynoManager } from '../../platform/dynos/manager';
 import { procStat } from '../../platform/dynos/process-group';
 import { ptyAvailable, ptyCommand, shellQuote } from '../../platform/dynos/pty';

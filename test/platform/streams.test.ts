@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import type { LogLine, PlatformEvent } from '../../platform/api/schemas';
-import { ClientError } from '../../platform/client';
+import { ClientError } from '../../platform/api/client';
 import { startPlatform } from '../helpers/platform';
 
 function get(routerUrl: string, host: string): Promise<{ status: number; body: string }> {

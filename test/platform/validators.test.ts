@@ -1,5 +1,5 @@
 /**
- * The route validators (platform/api/validators.ts) compile on a route's first request and skip
+ * The route validators (platform/http/validators.ts) compile on a route's first request and skip
  * Ajv's meta-schema check: here every route's request schemas are checked against the JSON
  * Schema meta-schema and compiled, and the lazily compiled validators still coerce and answer
  * 400 `invalid_request`.
@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify, { type FastifySchema } from 'fastify';
 import { AjvCompiler } from '@fastify/ajv-compiler';
-import { registerDynoRoutes, registerRoutes, registerStreamRoutes } from '../../platform/api/routes';
-import { ajvOptions, compilersFactory } from '../../platform/api/validators';
+import { registerDynoRoutes, registerRoutes, registerStreamRoutes } from '../../platform/http/routes';
+import { ajvOptions, compilersFactory } from '../../platform/http/validators';
 import { registerGitRoutes } from '../../platform/git/routes';
 import { startPlatform } from '../helpers/platform';
 

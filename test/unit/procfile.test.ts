@@ -6,7 +6,7 @@ import {
   hasErrors,
   parseProcfile,
   type Diagnostic,
-} from '../../platform/procfile';
+} from '../../platform/shared/procfile';
 
 /** The diagnostics without their messages: position, severity and code. */
 function where(diagnostics: Diagnostic[]): Omit<Diagnostic, 'message'>[] {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPTY_SLUGIGNORE, parseSlugignore, type Slugignore } from '../../platform/slugignore';
+import { EMPTY_SLUGIGNORE, parseSlugignore, type Slugignore } from '../../platform/shared/slugignore';
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness: mulberry32, seeded. SLUGIGNORE_ORACLE_SEED / _TREES override.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cleanGitEnv } from '../../platform/git/repo';
-import { platformEnv, restorePlatformEnv } from '../../platform/spawn-env';
+import { platformEnv, restorePlatformEnv } from '../../platform/discovery/spawn-env';
 
 void test('platformEnv defers NODE_EXTRA_CA_CERTS and restorePlatformEnv puts it back', () => {
   const env = platformEnv({ PATH: '/bin', NODE_EXTRA_CA_CERTS: '/etc/ca.pem' }, { SLIPWAY_HOME: '/h' });

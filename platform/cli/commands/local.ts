@@ -1,9 +1,10 @@
 /** slug:files, slug:size, procfile:check: they work on the local folder and need no platform. */
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { formatDiagnostic, hasErrors, parseProcfile } from '../../procfile';
-import { listSlugFiles } from '../../slugs/files';
-import { formatSize, predictSlugSize } from '../../slugs/size';
+import { formatDiagnostic, hasErrors, parseProcfile } from '../../shared/procfile';
+import { listSlugFiles } from '../../shared/slug-files';
+import { formatSize } from '../../shared/size';
+import { predictSlugSize } from '../../shared/slug-estimate';
 import type { Command } from '../command';
 import { CliError } from '../errors';
 import { columns } from '../format';

@@ -1,6 +1,6 @@
 /** logs, maintenance:on|off, open */
 import { spawn } from 'node:child_process';
-import { formatLogLine } from '../../logs';
+import { formatLogLine } from '../../shared/log-line';
 import type { LogLine } from '../../api/schemas';
 import type { Command } from '../command';
 import { connect } from '../connect';

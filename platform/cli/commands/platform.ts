@@ -1,8 +1,8 @@
 /** platform:start, platform:stop, platform:status */
 import { spawn } from 'node:child_process';
-import { homePaths, resolveHome } from '../../home';
-import { pidAlive } from '../../platform-file';
-import { platformEnv } from '../../spawn-env';
+import { homePaths, resolveHome } from '../../discovery/home';
+import { pidAlive } from '../../discovery/platform-file';
+import { platformEnv } from '../../discovery/spawn-env';
 import type { Command } from '../command';
 import { connect, platformScript, runningPlatform, startDetached } from '../connect';
 import { CliError } from '../errors';

@@ -1,6 +1,6 @@
 /** ps, ps:scale, ps:restart, ps:stop, run */
 import type { Dyno, Formation } from '../../api/schemas';
-import type { ScaleChange } from '../../client';
+import type { ScaleChange } from '../../api/client';
 import type { Command } from '../command';
 import { connect } from '../connect';
 import { CliError, UsageError } from '../errors';

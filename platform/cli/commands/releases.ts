@@ -1,18 +1,16 @@
 /** deploy, releases, releases:info, rollback */
 import { resolve } from 'node:path';
 import type { Release, RollbackResult } from '../../api/schemas';
-import { parseVersion } from '../../releases/releases';
+import { readVersion, versionProblem } from '../../shared/release-version';
 import type { Command } from '../command';
 import { connect } from '../connect';
 import { CliError } from '../errors';
 import { age, columns } from '../format';
 
 function version(text: string): number {
-  try {
-    return parseVersion(text);
-  } catch (err) {
-    throw new CliError('invalid_version', (err as Error).message);
-  }
+  const v = readVersion(text);
+  if (v === null) throw new CliError('invalid_version', versionProblem(text));
+  return v;
 }
 
 const status = (r: Release) => (r.status === 'succeeded' ? '' : r.status);

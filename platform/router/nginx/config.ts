@@ -21,6 +21,7 @@
  */
 import { pageBody, type RouterErrorCode } from '../error-page';
 import type { AppRoute } from '../router';
+import { APP_NAME } from '../../shared/app-name';
 
 export interface NginxConfigInput {
   /** nginx's prefix directory: temp paths and the pid file. */
@@ -40,7 +41,6 @@ export interface NginxConfigInput {
 /** The Host under which the config's generation is served. */
 export const GENERATION_HOST = 'slipway-router.invalid';
 
-const APP_NAME = /^[a-z][a-z0-9-]{1,29}$/;
 
 /**
  * An nginx single-quoted string (a page, a path with spaces). A `$` would be read as a variable

@@ -29,7 +29,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { probePort } from '../../dynos/ports';
 import { signalGroup, signalProcess } from '../../dynos/process-group';
-import { pidAlive } from '../../platform-file';
+import { pidAlive } from '../../discovery/platform-file';
 import type { AppRoute, Router, RouterOptions } from '../router';
 import { AccessLogPipe } from './access-log';
 import { GENERATION_HOST, nginxConfig } from './config';

@@ -6,9 +6,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SlipwayClient } from '../../../platform/client';
-import { readPlatformFile } from '../../../platform/platform-file';
-import { platformEnv } from '../../../platform/spawn-env';
+import { SlipwayClient } from '../../../platform/api/client';
+import { readPlatformFile } from '../../../platform/discovery/platform-file';
+import { platformEnv } from '../../../platform/discovery/spawn-env';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 

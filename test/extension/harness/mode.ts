@@ -1,6 +1,6 @@
 /** What every harness mode takes and reports, and the clean-up they share. */
-import { pidAlive, readPlatformFile } from '../../../platform/platform-file';
-import { homePaths } from '../../../platform/home';
+import { pidAlive, readPlatformFile } from '../../../platform/discovery/platform-file';
+import { homePaths } from '../../../platform/discovery/home';
 
 export interface ModeOptions {
   /** code-server's entry.js */

@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { readPlatformFile } from '../../../platform/platform-file';
+import { readPlatformFile } from '../../../platform/discovery/platform-file';
 import { makeTestHome } from '../workspace';
 
 export const VSIX_BUDGET_BYTES = 10 * 1000 * 1000;

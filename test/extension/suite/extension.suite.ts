@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import type { ConfigPatchResult, Release, RollbackResult } from '../../../platform/api/schemas';
-import { pidAlive, readPlatformFile } from '../../../platform/platform-file';
+import { pidAlive, readPlatformFile } from '../../../platform/discovery/platform-file';
 import type { DeployOutcome } from '../../../extension/actions/deploy';
 import type { SlugAnalysis } from '../../../extension/actions/slug-size';
 import { planRollback } from '../../../extension/actions/releases';

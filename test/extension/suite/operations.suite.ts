@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import type { Dyno, Formation } from '../../../platform/api/schemas';
-import { predictSlugSize } from '../../../platform/slugs/size';
+import { predictSlugSize } from '../../../platform/shared/slug-estimate';
 import type { DeployOutcome } from '../../../extension/actions/deploy';
 import type { SlugAnalysis } from '../../../extension/actions/slug-size';
 import type { SlipwayApi } from '../../../extension/api';
@@ -280,7 +280,7 @@ describe('Slipway operations: dynos, the log panel, config diff and slug size', 
       }, 'a first estimate');
       const exact = await predictSlugSize(workspace);
       assert.equal(first.bytes, exact.bytes, 'the same bytes as slipway slug:size');
-      const { formatSize } = await import('../../../platform/slugs/size');
+      const { formatSize } = await import('../../../platform/shared/size');
       assert.equal(ctx.slugStatus.text, `$(package) ${formatSize(exact.bytes)}`);
       // a change: about 64 KiB of random bytes (incompressible) makes it grow, and only that chunk is compressed again
       write('noise.bin', randomBytes(64 * 1024));

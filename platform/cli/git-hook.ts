@@ -17,9 +17,9 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ClientError, SlipwayClient } from '../client';
-import { readHookEnv } from './hook-env';
-import { isZeroSha, parseRefUpdates, planPush, type RefUpdate } from './push-policy';
+import { ClientError, SlipwayClient } from '../api/client';
+import { readHookEnv } from '../shared/git-hook-env';
+import { isZeroSha, parseRefUpdates, planPush, type RefUpdate } from '../shared/push-policy';
 
 const run = promisify(execFile);
 

@@ -3,13 +3,6 @@
  * classed as in *Heroku: Up and Running* (small below 15 MiB, average below 90 MiB, weighty
  * from there).
  */
-import { planChunks } from './chunk-plan';
-import { topContributors, type Contributor } from './contributors';
-import { streamMembers } from './member-stream';
-import { readSlugignoreFile } from './slugignore-file';
-import { TimeSlice } from './time-slice';
-import { walkTree } from './tree';
-
 export type SlugClass = 'small' | 'average' | 'weighty';
 
 const MiB = 1024 * 1024;
@@ -39,17 +32,4 @@ export function formatSize(bytes: number): string {
     text = value.toFixed(1);
   }
   return `${text.replace(/\.0$/, '')}${UNITS[unit]}`;
-}
-
-/**
- * The size the slug of `dir` would have before any build step (what `.slugignore` leaves, no
- * dependencies installed), with its largest contributors. Exact, not sampled: the tree is
- * compressed the way a build compresses it (in parallel, nothing written).
- */
-export async function predictSlugSize(dir: string): Promise<{ bytes: number; class: SlugClass; top: Contributor[] }> {
-  const { slugignore } = readSlugignoreFile(dir);
-  const slice = new TimeSlice();
-  const { entries } = await walkTree(dir, { ignore: slugignore, slice });
-  const { bytes, contributions } = await streamMembers(planChunks(entries), { root: dir, sink: () => undefined, slice });
-  return { bytes, class: classify(bytes), top: topContributors(contributions) };
 }

@@ -4,7 +4,7 @@
  * as `Authorization: Bearer TOKEN` or as the password of HTTP basic auth (what git sends).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { tokenMatches } from '../token';
+import { tokenMatches } from '../discovery/token';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 

@@ -1,7 +1,7 @@
 /** What goes into a slug before any build step: the app minus `.slugignore`d paths and `.git`. */
-import { readSlugignoreFile } from './slugignore-file';
-import { TimeSlice } from './time-slice';
-import { walkTree } from './tree';
+import { readSlugignoreFile } from '../slugs/slugignore-file';
+import { TimeSlice } from '../slugs/time-slice';
+import { walkTree } from '../slugs/tree';
 
 export interface SlugFile {
   /** posix path relative to the app root */
@@ -33,3 +33,7 @@ export async function listSlugFiles(dir: string): Promise<{ files: SlugFile[]; w
   }
   return { files, warnings };
 }
+
+/** The walk the slug starts from, for a client that indexes a folder as a build would see it (the language server). */
+export { walkTree, type TreeEntry } from '../slugs/tree';
+export { TimeSlice } from '../slugs/time-slice';

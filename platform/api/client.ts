@@ -4,8 +4,8 @@
  */
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { Static } from 'typebox';
-import type * as S from './api/schemas';
-import type { LogsQuery as LogsQuerySchema, ScaleBody } from './api/schemas';
+import type * as S from './schemas';
+import type { LogsQuery as LogsQuerySchema, ScaleBody } from './schemas';
 
 export class ClientError extends Error {
   constructor(

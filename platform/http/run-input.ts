@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { RunInput } from './schemas';
+import type { RunInput } from '../api/schemas';
 
 const MAX_LINE = 1024 * 1024;
 

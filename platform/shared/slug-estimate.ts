@@ -1,10 +1,11 @@
 /**
- * The status bar's slug size, kept up to date cheaply.
+ * The slug size a folder would have before any build step, the one estimate that `slipway
+ * slug:size`, the editor's status bar and its "Analyze Slug Size" all call.
  *
- * Method: the same computation as `predictSlugSize` (platform/slugs/size.ts) — walk the folder
- * with its `.slugignore`, cut the tar stream into the build's chunks (chunk-plan.ts), gzip each
- * chunk as the build does — but the compressed size of every chunk is remembered by its chunk
- * key (paths, sizes, mtimes, ctimes and inodes of its entries). A recomputation walks the tree
+ * Method: the build's own computation — walk the folder with its `.slugignore`, cut the tar
+ * stream into the build's chunks (slugs/chunk-plan.ts), gzip each chunk as the build does, and
+ * share each member among its files as the build reports it (slugs/contributors.ts) — with the
+ * compressed size of every chunk remembered by its chunk key (paths, sizes, mtimes, ctimes and inodes of its entries). A recomputation walks the tree
  * again (stat only) and compresses only the chunks whose files changed; a change touches one
  * chunk (boundaries follow paths, not offsets). So the figure is exact — byte for byte what
  * `slipway slug:size` says — and an update after an edit costs a walk plus one or two chunks.
@@ -14,13 +15,13 @@
  * short; gzip runs on the libuv threadpool, two chunks at a time) and stops at `signal`.
  */
 import { resolve } from 'node:path';
-import { chunkKey, planChunks, type Chunk } from '../../platform/slugs/chunk-plan';
-import { compressChunk } from '../../platform/slugs/chunk-render';
-import { topContributors, type Contributor } from '../../platform/slugs/contributors';
-import { classify, type SlugClass } from '../../platform/slugs/size';
-import { readSlugignoreFile } from '../../platform/slugs/slugignore-file';
-import { TimeSlice } from '../../platform/slugs/time-slice';
-import { walkTree } from '../../platform/slugs/tree';
+import { chunkKey, planChunks } from '../slugs/chunk-plan';
+import { compressChunk } from '../slugs/chunk-render';
+import { attributeAll, topContributors, type Contributor } from '../slugs/contributors';
+import { readSlugignoreFile } from '../slugs/slugignore-file';
+import { TimeSlice } from '../slugs/time-slice';
+import { walkTree } from '../slugs/tree';
+import { classify, type SlugClass } from './size';
 
 export interface SlugEstimate {
   folder: string;
@@ -81,26 +82,13 @@ export class SlugEstimator {
     await Promise.all(Array.from({ length: PARALLEL }, worker));
     signal?.throwIfAborted();
     this.sizes = next;
-    const contributions = new Map<string, number>();
-    let bytes = 0;
-    chunks.forEach((c, i) => {
-      bytes += sizes[i];
-      attribute(contributions, c, sizes[i]);
-    });
+    const bytes = sizes.reduce((a, b) => a + b, 0);
     const files = entries.filter((e) => e.kind !== 'dir').length;
-    return { folder: this.folder, bytes, class: classify(bytes), top: topContributors(contributions), files, chunks: chunks.length, compressed, ms: Math.round(performance.now() - t0) };
+    return { folder: this.folder, bytes, class: classify(bytes), top: topContributors(attributeAll(chunks, sizes)), files, chunks: chunks.length, compressed, ms: Math.round(performance.now() - t0) };
   }
 }
 
-/** Shares a chunk's compressed size among its files by their tar bytes (as a build reports it). */
-function attribute(into: Map<string, number>, c: Chunk, compressed: number): void {
-  if (c.kind === 'end') return;
-  if (c.kind === 'piece') {
-    into.set(c.entry.path, (into.get(c.entry.path) ?? 0) + compressed);
-    return;
-  }
-  c.entries.forEach((e, i) => {
-    if (e.kind === 'dir') return;
-    into.set(e.path, (into.get(e.path) ?? 0) + (compressed * c.lengths[i]) / c.bytes);
-  });
+/** The predicted size of `dir`, with its largest contributors (no cache kept between calls). */
+export async function predictSlugSize(dir: string, signal?: AbortSignal): Promise<SlugEstimate> {
+  return new SlugEstimator(dir).estimate(signal);
 }

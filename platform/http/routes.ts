@@ -20,7 +20,7 @@ import { checkDeploy, deploy } from '../releases/deploy';
 import { getRelease, listReleases, toApiRelease, toApiReleaseInfo } from '../releases/releases';
 import { rollback } from '../releases/rollback';
 import { readRunInput } from './run-input';
-import * as S from './schemas';
+import * as S from '../api/schemas';
 
 export interface RouteHooks {
   /** Called by POST /platform/stop; the process decides how to close. */
