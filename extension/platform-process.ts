@@ -6,17 +6,19 @@
  * started elsewhere (the CLI, another window) is only attached to, and is never stopped on
  * deactivate.
  *
- * Readiness and disappearance are events, not timers: the platform writes `platform.json`
- * atomically once both ports listen, and removes it on a graceful stop; a watcher on
- * `$SLIPWAY_HOME` reports both.
+ * Starting and waiting are platform/discovery/start.ts, shared with the CLI. A platform started
+ * or stopped elsewhere is noticed by a watcher on `$SLIPWAY_HOME` (platform.json written or
+ * removed).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import * as vscode from 'vscode';
 import { homePaths, type HomePaths } from '../platform/discovery/home';
-import { pidAlive, readPlatformFile, type PlatformFile } from '../platform/discovery/platform-file';
-import { platformEnv } from '../platform/discovery/spawn-env';
+import { pidAlive, type PlatformFile } from '../platform/discovery/platform-file';
+import { PlatformStartError, runningPlatform, startPlatform, waitForExit } from '../platform/discovery/start';
 import type { PlatformSettings } from './config';
+
+export { PlatformStartError };
 
 export type PlatformState = 'stopped' | 'starting' | 'running' | 'error';
 
@@ -49,28 +51,6 @@ export class PlatformNotRunningError extends Error {
   }
 }
 
-export class PlatformStartError extends Error {
-  constructor(
-    message: string,
-    readonly logFile: string,
-  ) {
-    super(message);
-    this.name = 'PlatformStartError';
-  }
-}
-
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal ? `signal ${signal}` : `exit code ${code ?? '?'}`;
-}
-
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
 export class PlatformProcess implements vscode.Disposable {
   readonly paths: HomePaths;
   private _state: PlatformState = 'stopped';
@@ -82,8 +62,6 @@ export class PlatformProcess implements vscode.Disposable {
   private crashes: number[] = [];
   private restartTimer: NodeJS.Timeout | null = null;
   private watcher: FSWatcher | null = null;
-  /** Called on every change of $SLIPWAY_HOME (platform.json written or removed). */
-  private readonly homeListeners = new Set<() => void>();
   private readonly stateEmitter = new vscode.EventEmitter<PlatformState>();
   readonly onDidChangeState = this.stateEmitter.event;
   lastError: string | null = null;
@@ -144,7 +122,6 @@ export class PlatformProcess implements vscode.Disposable {
   }
 
   private onHomeChanged(): void {
-    for (const listener of [...this.homeListeners]) listener();
     if (this.starting || this.disposed) return;
     const running = this.runningFile();
     if (running && (this._state !== 'running' || running.pid !== this._info?.pid)) {
@@ -158,8 +135,7 @@ export class PlatformProcess implements vscode.Disposable {
 
   /** platform.json, if it names a live process. */
   private runningFile(): PlatformFile | null {
-    const info = readPlatformFile(this.paths.platformJson);
-    return info && pidAlive(info.pid) ? info : null;
+    return runningPlatform(this.paths);
   }
 
   /** Attaches to the platform platform.json names, if it is alive. */
@@ -219,45 +195,32 @@ export class PlatformProcess implements vscode.Disposable {
 
   private async spawnAndWait(): Promise<PlatformFile> {
     const { script } = this.opts;
-    if (!existsSync(script)) {
-      const msg = `the bundled platform ${script} is missing (a broken install: reinstall the extension, or run "npm run build" in a development checkout)`;
-      this.fail(msg);
-      throw new PlatformStartError(msg, this.paths.log);
-    }
     this.watchHome();
     this.setState('starting');
     const t0 = performance.now();
-    const logFd = openSync(this.paths.log, 'a');
-    let child: ChildProcess;
+    let started: ReturnType<typeof startPlatform>;
     try {
       // Detached: its own process group, so the platform (and the dynos it supervises) outlive
       // a crash of the extension host and are attached to by the next window. Owned: this
       // window keeps the handle, restarts it when it dies and stops it on deactivate.
-      child = spawn(process.execPath, [script, ...this.args()], {
-        detached: true,
-        stdio: ['ignore', logFd, logFd],
-        env: platformEnv(process.env, { ELECTRON_RUN_AS_NODE: '1', SLIPWAY_HOME: this.home }),
-        cwd: this.home,
-      });
-    } finally {
-      closeSync(logFd);
+      started = startPlatform({ script, paths: this.paths, args: this.args(), env: { ELECTRON_RUN_AS_NODE: '1' }, timeoutMs: this.opts.startTimeoutMs ?? 30000 });
+    } catch (err) {
+      const msg = err instanceof PlatformStartError && err.code === 'platform_missing'
+        ? `the bundled platform ${script} is missing (a broken install: reinstall the extension, or run "npm run build" in a development checkout)`
+        : (err as Error).message;
+      this.fail(msg);
+      throw new PlatformStartError('platform_missing', msg, this.paths.log);
     }
-    child.unref();
+    const { child } = started;
     this.child = child;
     this.opts.log(`starting the platform: ${process.execPath} ${[script, ...this.args()].join(' ')} (home ${this.home}, log ${this.paths.log})`);
-
     let ready = false;
-    const exited = new Promise<string>((resolve) => {
-      child.once('error', (err) => resolve(`could not be spawned: ${err.message}`));
-      child.once('exit', (code, signal) => {
-        const exit = describeExit(code, signal);
-        if (this.child === child) this.child = null;
-        if (ready) this.onOwnedExit(exit);
-        resolve(exit);
-      });
+    void started.exited.then((exit) => {
+      if (this.child === child) this.child = null;
+      if (ready) this.onOwnedExit(exit);
     });
     try {
-      const info = await this.waitForPlatformFile(child, exited, this.opts.startTimeoutMs ?? 30000);
+      const info = await started.ready;
       ready = true;
       this.opts.log(`platform ready in ${Math.round(performance.now() - t0)} ms: pid ${info.pid}, API ${info.url}, router ${info.routerUrl}`);
       this.setState('running', info);
@@ -273,7 +236,7 @@ export class PlatformProcess implements vscode.Disposable {
       }
       const msg = (err as Error).message;
       this.fail(msg);
-      throw new PlatformStartError(msg, this.paths.log);
+      throw err instanceof PlatformStartError ? err : new PlatformStartError('platform_start_failed', msg, this.paths.log);
     }
   }
 
@@ -281,37 +244,6 @@ export class PlatformProcess implements vscode.Disposable {
     this.opts.log(`platform error: ${message}`);
     this.setState('error');
     this.lastError = message;
-  }
-
-  /** Resolves once platform.json names the child's pid; rejects if it exits first or the timeout passes. */
-  private waitForPlatformFile(child: ChildProcess, exited: Promise<string>, timeoutMs: number): Promise<PlatformFile> {
-    return new Promise<PlatformFile>((resolve, reject) => {
-      let done = false;
-      const finish = (fn: () => void) => {
-        if (done) return;
-        done = true;
-        this.homeListeners.delete(check);
-        clearTimeout(timer);
-        clearInterval(fallback);
-        fn();
-      };
-      const check = () => {
-        const info = readPlatformFile(this.paths.platformJson);
-        if (info && info.pid === child.pid) finish(() => resolve(info));
-      };
-      this.homeListeners.add(check);
-      // A slow fallback for file systems where watching does not report (network mounts).
-      const fallback = setInterval(check, 500);
-      const timer = setTimeout(
-        () => finish(() => reject(new Error(`the platform did not become ready within ${timeoutMs / 1000} s; see ${this.paths.log}`))),
-        timeoutMs,
-      );
-      void exited.then((exit) => {
-        check();
-        finish(() => reject(new Error(`the platform stopped while starting (${exit}):\n${tail(this.paths.log, 8)}`)));
-      });
-      check();
-    });
   }
 
   /** An owned platform exited after it had been ready. */
@@ -359,34 +291,9 @@ export class PlatformProcess implements vscode.Disposable {
     if (child && this.owned) child.kill('SIGTERM');
     else if (stopViaApi) await stopViaApi();
     else process.kill(pid, 'SIGTERM');
-    await this.waitForExit(pid, timeoutMs);
+    await waitForExit(pid, timeoutMs);
     this.opts.log(`platform stopped (pid ${pid})`);
     this.setState('stopped');
-  }
-
-  /** Resolves when the process is gone and platform.json no longer names it (or the timeout passes). */
-  private waitForExit(pid: number, timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const gone = () => !pidAlive(pid) && readPlatformFile(this.paths.platformJson)?.pid !== pid;
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        this.homeListeners.delete(check);
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve();
-      };
-      const check = () => {
-        if (gone()) finish();
-      };
-      this.homeListeners.add(check);
-      this.child?.once('exit', check);
-      // The pid of a process we do not own cannot be awaited: look again every 100 ms.
-      const poll = setInterval(check, 100);
-      const timer = setTimeout(finish, timeoutMs);
-      check();
-    });
   }
 
   /** Deactivate: stop the platform only if this window started it. */
@@ -403,7 +310,7 @@ export class PlatformProcess implements vscode.Disposable {
       this.opts.log(`stopping the platform this window started (pid ${child.pid})`);
       child.kill('SIGTERM');
       // The platform closes its dynos with grace on its own; wait a little, not the whole grace.
-      await this.waitForExit(child.pid, 4000);
+      await waitForExit(child.pid, 4000);
     }
     this.stateEmitter.dispose();
   }

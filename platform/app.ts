@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { BuildCaches } from './builds/build';
 import type { PlatformContext } from './context';
 import { PlatformError } from './errors';
 import { DynoManager } from './dynos';
@@ -77,6 +78,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
     locks: new AppLocks(),
     logs,
     dynos,
+    builds: new BuildCaches(),
     events,
     apps: new Map(),
     version: VERSION,

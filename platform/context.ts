@@ -2,6 +2,7 @@
  * Everything a service function needs, built once by `build(opts)` in app.ts and passed down
  * explicitly (no module-level state, so tests can run several platforms in one process).
  */
+import type { BuildCaches } from './builds/build';
 import type { DynoManager } from './dynos';
 import type { EventBus } from './events';
 import type { HomePaths } from './discovery/home';
@@ -22,6 +23,8 @@ export interface PlatformContext {
   locks: AppLocks;
   logs: LogStore;
   dynos: DynoManager;
+  /** What builds keep from one to the next (directory listings, the last slug of each app). */
+  builds: BuildCaches;
   events: EventBus;
   /** Every app, kept in memory for the router (loaded at start, updated by the services). */
   apps: Map<string, AppRuntimeState>;

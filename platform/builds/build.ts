@@ -42,7 +42,7 @@ import { SlugFileWriter } from '../slugs/slug-file';
 import { SlugHistory } from '../slugs/slug-history';
 import { readSlugignoreFile } from '../slugs/slugignore-file';
 import { TimeSlice } from '../slugs/time-slice';
-import { ListingCache, walkTree } from '../slugs/tree';
+import { ListingCache, walkTree, type TreeEntry } from '../slugs/tree';
 import { BuildError } from './build-error';
 import { BuildLog } from './build-log';
 import { syncBuildDir } from './build-dir-sync';
@@ -76,6 +76,8 @@ export interface BuildOptions {
   sandbox?: boolean;
   /** Host dirs a sandboxed build must not see at all (the platform's home, with its token). */
   hide?: readonly string[];
+  /** What the platform keeps between builds (one per platform, in its context); none: nothing is kept. */
+  caches?: BuildCaches;
   signal?: AbortSignal;
 }
 
@@ -92,184 +94,67 @@ export interface BuildResult {
   warnings: string[];
 }
 
-/** Directory listings kept between builds (a rebuild reads only the directories that changed). */
-const listings = new ListingCache();
-/** The last slug of each work dir: a rebuild starts from its unchanged first members. */
-const history = new SlugHistory();
+/**
+ * What one platform keeps from build to build (in its context, never in module state): directory
+ * listings (a rebuild reads only the directories that changed) and the last slug of each work dir
+ * (a rebuild starts from its unchanged first members).
+ */
+export class BuildCaches {
+  readonly listings = new ListingCache();
+  readonly history = new SlugHistory();
+}
 
 /** Members compressing while the sync copies (bounds memory, keeps the threadpool busy). */
 const WARM_AHEAD = 8;
 
-const queues = new Map<string, Promise<unknown>>();
-
-export async function buildSlug(opts: BuildOptions): Promise<BuildResult> {
-  const key = resolve(opts.workDir);
-  const before = queues.get(key) ?? Promise.resolve();
-  const mine = before.catch(() => undefined).then(() => build(opts));
-  queues.set(key, mine);
-  try {
-    return await mine;
-  } finally {
-    if (queues.get(key) === mine) queues.delete(key);
-  }
+/** One build's state, handed from step to step. */
+interface Run {
+  opts: BuildOptions & { caches: BuildCaches };
+  log: BuildLog;
+  sandbox: BuildSandbox;
+  slice: TimeSlice;
+  workDir: string;
+  sourceDir: string;
+  buildDir: string;
+  chunks: ChunkCache;
+  /** Whether the build dir is a classic buildpack's (dropped after every build). */
+  classic: boolean;
+  writer?: SlugFileWriter;
 }
 
-async function build(opts: BuildOptions): Promise<BuildResult> {
+/**
+ * Builds one slug: read the source, run the build step, compress, report the size. Builds of one
+ * work dir must not overlap: the caller runs them one at a time (a deploy holds its app's place
+ * in ctx.locks, releases/deploy.ts).
+ */
+export async function buildSlug(options: BuildOptions): Promise<BuildResult> {
+  const opts = { ...options, caches: options.caches ?? new BuildCaches() };
   const log = new BuildLog(opts.log);
-  const sandbox = new BuildSandbox(opts.sandbox, log, opts.hide);
-  const slice = new TimeSlice(opts.signal);
   const workDir = resolve(opts.workDir);
-  const sourceDir = resolve(opts.sourceDir);
-  const buildDir = join(workDir, 'build');
-  let cache: ChunkCache | undefined;
-  let writer: SlugFileWriter | undefined;
-  let classic = false;
+  let run: Run | undefined;
   try {
     opts.signal?.throwIfAborted();
-    let isDir = false;
-    try {
-      isDir = statSync(sourceDir).isDirectory();
-    } catch {
-      // reported below
-    }
-    if (!isDir) throw new BuildError('source_missing', `${opts.sourceDir}: no such directory; give the folder of the app to deploy`);
-
-    const { slugignore, warnings: slugignoreWarnings } = readSlugignoreFile(sourceDir);
-    const procfile = readProcfile(sourceDir, slugignore);
-
-    log.step('Building on the Slipway stack');
-    for (const w of slugignoreWarnings) log.warn(w);
-    const source = await walkTree(sourceDir, { ignore: slugignore, exclude: [workDir, opts.slugsDir], slice, listings });
-    for (const p of source.skipped) log.warn(`${p} is not a file, directory or link (a socket, FIFO or device): left out of the slug`);
-    const sourceFiles = new Set(source.entries.filter((e) => e.kind !== 'dir').map((e) => e.path));
-
+    const source = await readSource(opts, log, workDir);
     mkdirSync(workDir, { recursive: true });
-    cache = new ChunkCache(join(workDir, 'chunks'));
-    const chunks = cache;
-    const materialise = async (): Promise<void> => {
-      await syncBuildDir({
-        sourceDir,
-        buildDir,
-        manifestPath: join(workDir, 'build-manifest.json'),
-        entries: source.entries,
-        slice,
-        onChangedChunk: async (chunk, contents) => {
-          // compress what the sync changed while it goes on (and while the buildpack runs)
-          const key = chunkKey(chunk);
-          if (chunks.has(key)) return;
-          await chunks.settleTo(WARM_AHEAD - 1);
-          void chunks.put(key, compressChunk(chunk, buildDir, contents));
-        },
-      });
+    run = {
+      opts,
+      log,
+      sandbox: new BuildSandbox(opts.sandbox, log, opts.hide),
+      slice: source.slice,
+      workDir,
+      sourceDir: source.dir,
+      buildDir: join(workDir, 'build'),
+      chunks: new ChunkCache(join(workDir, 'chunks')),
+      classic: false,
     };
-
-    let root = sourceDir;
-    let used: Buildpack[];
-    let defaults: Record<string, string>;
-    if (opts.buildpacks && opts.buildpacks.length > 0) {
-      // A classic buildpack gets a build dir holding the app and nothing else, every time.
-      classic = true;
-      dropBuildDir(workDir);
-      await materialise();
-      root = buildDir;
-      const tree: AppTree = { dir: buildDir, has: (f) => existsSync(join(buildDir, f)) };
-      used = opts.buildpacks.map((dir) => classicBuildpack(dir, opts.app, workDir, sandbox));
-      const names: string[] = [];
-      for (const bp of used) names.push((await bp.detect(tree, opts.signal)) ?? bp.id);
-      for (const [i, bp] of used.entries()) {
-        log.step(`${names[i]} app detected`);
-        await bp.compile({ buildDir, cacheDir: buildpackCacheDir(workDir, bp.id), config: opts.env, log, signal: opts.signal });
-      }
-      defaults = await used[used.length - 1].release(buildDir, opts.signal);
-    } else {
-      const app: AppTree = { dir: sourceDir, has: (f) => sourceFiles.has(f) };
-      const node = nodeBuildpack(sandbox);
-      const nodeName = await node.detect(app);
-      const bp = nodeName ? node : plainBuildpack();
-      used = [bp];
-      log.step(`${nodeName ?? (await bp.detect(app)) ?? bp.id} app detected`);
-      // no build dir unless the step runs a program (see the top of this file)
-      if (bp.writesBuildDir(app)) {
-        await materialise();
-        root = buildDir;
-      }
-      // the node step keeps npm-cache/ and install-stamp.json in the work dir itself
-      await bp.compile({ buildDir: root, cacheDir: workDir, config: opts.env, log, signal: opts.signal });
-      defaults = await bp.release(root, opts.signal);
-    }
-    const last = used[used.length - 1];
-    const processTypes = discoverProcessTypes(procfile, defaults, last.noProcessTypesAdvice, log);
-
-    log.step('Compressing...');
-    let entries = source.entries;
-    if (root === buildDir) {
-      const built = await walkTree(buildDir, { slice, listings });
-      for (const p of built.skipped) log.warn(`${p} (made by the build step) is not a file, directory or link: left out of the slug`);
-      entries = built.entries;
-    }
-    const plan = planChunks(entries);
-    const keys = plan.map(chunkKey);
-    // a rebuild starts from the last slug's unchanged first members (slugs/slug-history.ts)
-    let start = history.start(workDir, keys);
-    history.forget(workDir);
-    let out: SlugFileWriter;
-    try {
-      out = new SlugFileWriter(opts.slugsDir, start?.prefix);
-    } catch {
-      start = undefined; // the earlier slug could not be copied: write it all
-      out = new SlugFileWriter(opts.slugsDir);
-    }
-    writer = out;
-    const sizes = start ? [...start.written] : [];
-    const hashes = start ? [...start.hashes] : [];
-    let total = out.size;
-    const members = await streamMembers(plan, {
-      root,
-      cache: chunks,
-      keys,
-      slice,
-      signal: opts.signal,
-      written: start?.written,
-      sink: (member) => {
-        total += member.length;
-        if (total > opts.hardLimitBytes) out.abandon();
-        else {
-          out.write(member);
-          sizes.push(member.length);
-          hashes.push(out.mark());
-        }
-      },
-    });
-    // the largest contributors cost milliseconds to work out: only when they are shown or read
-    let top: Contributor[] | undefined;
-    const largest = (): Contributor[] => (top ??= topContributors(members.contributions));
-    if (members.bytes > opts.hardLimitBytes) {
-      throw new BuildError(
-        'slug_too_large',
-        `Compiled slug size: ${formatSize(members.bytes)} is too large (max is ${formatSize(opts.hardLimitBytes)}). ` +
-          `Largest contributors: ${describe(largest())}. Add what the app does not need at run time to .slugignore, or raise the limit (slugHardLimitMiB)`,
-      );
-    }
-    const slug = out.finish();
-    history.record(workDir, { path: slug.path, keys, sizes, hashes });
-    await chunks.quiesce();
-    chunks.prune(members.keys);
-    if (root === sourceDir || classic) dropBuildDir(workDir);
-
-    log.step(`Compiled slug size is ${formatSize(slug.size)}`);
-    if (slug.size > opts.softLimitBytes) {
-      log.warn(
-        [
-          `Warning: the slug (${formatSize(slug.size)}) is above the soft limit (${formatSize(opts.softLimitBytes)}): deploys and dyno starts get slower.`,
-          'Largest contributors (add what the app does not need at run time to .slugignore):',
-          ...largest().map((c) => `  ${formatSize(c.bytes).padStart(6)}  ${c.path}`),
-        ].join('\n'),
-      );
-    }
+    const step = await runBuildStep(run, source.entries);
+    const processTypes = discoverProcessTypes(source.procfile, step.defaults, step.used[step.used.length - 1].noProcessTypesAdvice, log);
+    const { slug, largest } = await compress(run, step.root, source.entries);
+    reportSize(run, slug.size, largest);
     return {
       slug,
       processTypes,
-      buildpack: used.map((b) => b.id).join(', '),
+      buildpack: step.used.map((b) => b.id).join(', '),
       class: classify(slug.size),
       get top() {
         return largest();
@@ -277,11 +162,162 @@ async function build(opts: BuildOptions): Promise<BuildResult> {
       warnings: log.warnings,
     };
   } catch (err) {
-    writer?.abandon();
-    await cache?.quiesce();
-    if (classic) dropBuildDir(workDir);
+    run?.writer?.abandon();
+    await run?.chunks.quiesce();
+    if (run?.classic) dropBuildDir(workDir);
     throw asBuildError(err, opts.signal);
   }
+}
+
+/** The source folder minus `.slugignore`, its Procfile, and the first line of output. */
+async function readSource(opts: BuildOptions & { caches: BuildCaches }, log: BuildLog, workDir: string) {
+  const dir = resolve(opts.sourceDir);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new BuildError('source_missing', `${opts.sourceDir}: no such directory; give the folder of the app to deploy`);
+  const { slugignore, warnings } = readSlugignoreFile(dir);
+  const procfile = readProcfile(dir, slugignore);
+  log.step('Building on the Slipway stack');
+  for (const w of warnings) log.warn(w);
+  const slice = new TimeSlice(opts.signal);
+  const tree = await walkTree(dir, { ignore: slugignore, exclude: [workDir, opts.slugsDir], slice, listings: opts.caches.listings });
+  for (const p of tree.skipped) log.warn(`${p} is not a file, directory or link (a socket, FIFO or device): left out of the slug`);
+  return { dir, procfile, slice, entries: tree.entries };
+}
+
+/** Copies the source (minus `.slugignore`) into the build dir, compressing what changed as it goes. */
+async function materialise(run: Run, entries: TreeEntry[]): Promise<void> {
+  const { chunks } = run;
+  await syncBuildDir({
+    sourceDir: run.sourceDir,
+    buildDir: run.buildDir,
+    manifestPath: join(run.workDir, 'build-manifest.json'),
+    entries,
+    slice: run.slice,
+    onChangedChunk: async (chunk, contents) => {
+      // compress what the sync changed while it goes on (and while the buildpack runs)
+      const key = chunkKey(chunk);
+      if (chunks.has(key)) return;
+      await chunks.settleTo(WARM_AHEAD - 1);
+      void chunks.put(key, compressChunk(chunk, run.buildDir, contents));
+    },
+  });
+}
+
+/**
+ * The app's classic buildpacks, or the node or plain step. `root` is the tree the slug is made
+ * of: the source itself when nothing ran that writes (see the top of this file), else the build dir.
+ */
+async function runBuildStep(run: Run, entries: TreeEntry[]): Promise<{ root: string; used: Buildpack[]; defaults: Record<string, string> }> {
+  const { opts, log, buildDir, workDir, sourceDir } = run;
+  if (opts.buildpacks && opts.buildpacks.length > 0) {
+    // A classic buildpack gets a build dir holding the app and nothing else, every time.
+    run.classic = true;
+    dropBuildDir(workDir);
+    await materialise(run, entries);
+    const tree: AppTree = { dir: buildDir, has: (f) => existsSync(join(buildDir, f)) };
+    const used = opts.buildpacks.map((dir) => classicBuildpack(dir, opts.app, workDir, run.sandbox));
+    const names: string[] = [];
+    for (const bp of used) names.push((await bp.detect(tree, opts.signal)) ?? bp.id);
+    for (const [i, bp] of used.entries()) {
+      log.step(`${names[i]} app detected`);
+      await bp.compile({ buildDir, cacheDir: buildpackCacheDir(workDir, bp.id), config: opts.env, log, signal: opts.signal });
+    }
+    return { root: buildDir, used, defaults: await used[used.length - 1].release(buildDir, opts.signal) };
+  }
+  const files = new Set(entries.filter((e) => e.kind !== 'dir').map((e) => e.path));
+  const app: AppTree = { dir: sourceDir, has: (f) => files.has(f) };
+  const node = nodeBuildpack(run.sandbox);
+  const nodeName = await node.detect(app);
+  const bp = nodeName ? node : plainBuildpack();
+  log.step(`${nodeName ?? (await bp.detect(app)) ?? bp.id} app detected`);
+  let root = sourceDir;
+  if (bp.writesBuildDir(app)) {
+    await materialise(run, entries);
+    root = buildDir;
+  }
+  // the node step keeps npm-cache/ and install-stamp.json in the work dir itself
+  await bp.compile({ buildDir: root, cacheDir: workDir, config: opts.env, log, signal: opts.signal });
+  return { root, used: [bp], defaults: await bp.release(root, opts.signal) };
+}
+
+/** Writes the slug of `root` (a rebuild starts from the last slug's unchanged first members); refuses one above the hard limit. */
+async function compress(run: Run, root: string, sourceEntries: TreeEntry[]) {
+  const { opts, log, slice, chunks, workDir, buildDir } = run;
+  const { history } = opts.caches;
+  log.step('Compressing...');
+  let entries = sourceEntries;
+  if (root === buildDir) {
+    const built = await walkTree(buildDir, { slice, listings: opts.caches.listings });
+    for (const p of built.skipped) log.warn(`${p} (made by the build step) is not a file, directory or link: left out of the slug`);
+    entries = built.entries;
+  }
+  const plan = planChunks(entries);
+  const keys = plan.map(chunkKey);
+  // a rebuild starts from the last slug's unchanged first members (slugs/slug-history.ts)
+  let start = history.start(workDir, keys);
+  history.forget(workDir);
+  let out: SlugFileWriter;
+  try {
+    out = new SlugFileWriter(opts.slugsDir, start?.prefix);
+  } catch {
+    start = undefined; // the earlier slug could not be copied: write it all
+    out = new SlugFileWriter(opts.slugsDir);
+  }
+  run.writer = out;
+  const sizes = start ? [...start.written] : [];
+  const hashes = start ? [...start.hashes] : [];
+  let total = out.size;
+  const members = await streamMembers(plan, {
+    root,
+    cache: chunks,
+    keys,
+    slice,
+    signal: opts.signal,
+    written: start?.written,
+    sink: (member) => {
+      total += member.length;
+      if (total > opts.hardLimitBytes) out.abandon();
+      else {
+        out.write(member);
+        sizes.push(member.length);
+        hashes.push(out.mark());
+      }
+    },
+  });
+  // the largest contributors cost milliseconds to work out: only when they are shown or read
+  let top: Contributor[] | undefined;
+  const largest = (): Contributor[] => (top ??= topContributors(members.contributions));
+  if (members.bytes > opts.hardLimitBytes) {
+    throw new BuildError(
+      'slug_too_large',
+      `Compiled slug size: ${formatSize(members.bytes)} is too large (max is ${formatSize(opts.hardLimitBytes)}). ` +
+        `Largest contributors: ${describe(largest())}. Add what the app does not need at run time to .slugignore, or raise the limit (slugHardLimitMiB)`,
+    );
+  }
+  const slug = out.finish();
+  history.record(workDir, { path: slug.path, keys, sizes, hashes });
+  await chunks.quiesce();
+  chunks.prune(members.keys);
+  if (root === run.sourceDir || run.classic) dropBuildDir(workDir);
+  return { slug, largest };
+}
+
+function reportSize(run: Run, size: number, largest: () => Contributor[]): void {
+  const { log, opts } = run;
+  log.step(`Compiled slug size is ${formatSize(size)}`);
+  if (size <= opts.softLimitBytes) return;
+  log.warn(
+    [
+      `Warning: the slug (${formatSize(size)}) is above the soft limit (${formatSize(opts.softLimitBytes)}): deploys and dyno starts get slower.`,
+      'Largest contributors (add what the app does not need at run time to .slugignore):',
+      ...largest().map((c) => `  ${formatSize(c.bytes).padStart(6)}  ${c.path}`),
+    ].join('\n'),
+  );
 }
 
 /** A build dir left from when the app had a build step to run is no longer of use. */

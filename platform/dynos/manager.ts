@@ -22,6 +22,7 @@ import { groupAlive, signalGroup, waitGroupsGone } from './process-group';
 import { detectSandbox, plainLauncher, type Launcher } from './sandbox';
 import { removeTree, SlugCache } from './slug-cache';
 import type { DynoInfo, DynoManagerOptions, DynoSettings, DynoState, OneOffIo, OneOffRun, ReleaseSpec } from './types';
+import { AppLocks } from '../store/app-lock';
 
 export type { DynoInfo, DynoManagerOptions, DynoSettings, DynoState, OneOffIo, OneOffRun, ReleaseSpec } from './types';
 
@@ -51,7 +52,6 @@ interface AppDynos {
   retiring: Set<FormationDyno>;
   oneOffs: Map<string, OneOff>;
   cache: SlugCache;
-  queue: Promise<unknown>;
 }
 
 const dynoNumber = (name: string) => {
@@ -79,6 +79,8 @@ export class DynoManager {
   private readonly records: PidRecords;
   private readonly ports = new PortPool();
   private readonly apps = new Map<string, AppDynos>();
+  /** The app's operations (apply, restart, stop) one after the other; other apps side by side. */
+  private readonly queue = new AppLocks();
   /** Records of this manager's own processes (recover() leaves them alone). */
   private readonly ownRecords = new Set<string>();
   private readonly host: FormationHost;
@@ -345,7 +347,6 @@ export class DynoManager {
         retiring: new Set(),
         oneOffs: new Map(),
         cache: new SlugCache(join(this.dynosDir(app), 'slugs')),
-        queue: Promise.resolve(),
       };
       this.apps.set(app, st);
     }
@@ -354,10 +355,7 @@ export class DynoManager {
 
   /** Runs `fn` after the app's earlier operations (a failure does not block the next one). */
   private serial<T>(app: string, fn: () => Promise<T>): Promise<T> {
-    const st = this.state(app);
-    const run = st.queue.then(fn, fn);
-    st.queue = run.catch(() => {});
-    return run;
+    return this.queue.run(app, fn);
   }
 
   /** A process of the release: its own slug copy, a port, the environment, spawned. */

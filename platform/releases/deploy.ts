@@ -58,6 +58,7 @@ export async function deploy(
         // builds run sandboxed exactly when the dynos do (ps and the build output agree)
         sandbox: ctx.dynos.sandboxed,
         hide: [ctx.paths.root],
+        caches: ctx.builds,
         signal,
       });
     } catch (err) {

@@ -1,5 +1,6 @@
 /**
- * One operation at a time per app (deploy, config change, rollback, destroy): Heroku queues
+ * One operation at a time per app (deploy, config change, rollback, destroy; the dyno manager
+ * keeps its own for dyno operations): Heroku queues
  * them too. Operations on different apps run side by side.
  */
 export class AppLocks {

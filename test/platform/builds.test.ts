@@ -23,7 +23,10 @@ import {
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { syncBuildDir } from '../../platform/builds/build-dir-sync';
-import { BuildError, buildSlug, type BuildOptions, type BuildResult } from '../../platform/builds/build';
+import { BuildCaches, BuildError, buildSlug, type BuildOptions, type BuildResult } from '../../platform/builds/build';
+
+/** What a platform keeps between builds: one for the whole file, as one platform would. */
+const caches = new BuildCaches();
 import { satisfiesRange } from '../../platform/builds/engines';
 import { planChunks } from '../../platform/slugs/chunk-plan';
 import { streamMembers } from '../../platform/slugs/member-stream';
@@ -58,6 +61,7 @@ function setup(t: TestContext, source: string): Setup {
       softLimitBytes: 300 * MiB,
       hardLimitBytes: 500 * MiB,
       log: (l) => lines.push(l),
+      caches,
       ...more,
     }),
   };

@@ -1,7 +1,7 @@
 /** platform:start, platform:stop, platform:status */
 import { spawn } from 'node:child_process';
 import { homePaths, resolveHome } from '../../discovery/home';
-import { pidAlive } from '../../discovery/platform-file';
+import { waitForExit } from '../../discovery/start';
 import { platformEnv } from '../../discovery/spawn-env';
 import type { Command } from '../command';
 import { connect, platformScript, runningPlatform, startDetached } from '../connect';
@@ -50,11 +50,7 @@ export const platformCommands: Command[] = [
       const { client, info } = await connect({ autoStart: false });
       await client.stop();
       inv.progress('Stopping the Slipway platform… ');
-      const deadline = Date.now() + 60000;
-      while (pidAlive(info.pid)) {
-        if (Date.now() > deadline) throw new CliError('platform_stop_timeout', `the platform (pid ${info.pid}) did not stop within 60 s`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      if (!(await waitForExit(info.pid, 60000))) throw new CliError('platform_stop_timeout', `the platform (pid ${info.pid}) did not stop within 60 s`);
       inv.progress('done\n');
       inv.print({ running: false }, undefined);
     },
