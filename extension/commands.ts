@@ -16,7 +16,7 @@ import { rollbackCommand } from './actions/releases';
 import { analyzeSlugCommand, ignoreSlugPathsCommand } from './actions/slug-size';
 import { diffConfigCommand } from './actions/config-diff';
 import { maintenanceCommand, restartCommand, scaleCommand, stopDynoCommand } from './actions/dynos';
-import { clearLogsCommand, logsTestStateCommand, showLogsCommand } from './actions/logs';
+import { clearLogsCommand, showLogsCommand } from './actions/logs';
 import type { Ctx } from './ctx';
 
 type Handler = (ctx: Ctx, arg?: unknown) => unknown;
@@ -49,7 +49,6 @@ export const COMMANDS = {
   'slipway.maintenance.off': (ctx, arg) => maintenanceCommand(ctx, arg, false),
   'slipway.logs.show': showLogsCommand,
   'slipway.logs.clear': clearLogsCommand,
-  'slipway.logs._testState': logsTestStateCommand,
 } satisfies Record<string, Handler>;
 
 export type CommandId = keyof typeof COMMANDS;

@@ -12,10 +12,14 @@ import { PlatformEvents } from './platform-events';
 import { PlatformNotRunningError, PlatformProcess, PlatformStartError, type CrashReport } from './platform-process';
 import { PlatformStatusBar } from './status-bar';
 import { registerConfigDocuments } from './actions/config-diff';
-import { LogView } from './logs/log-view';
+import { LogView, type LogPanelState } from './logs/log-view';
+import type { PlatformEvent } from '../platform/api/schemas';
 import { SlugStatus } from './slugs/slug-status';
 import { AppsTreeProvider } from './views/apps-tree';
 import type { TreeNode } from './views/nodes';
+
+/** workspaceState key prefix: the app a folder deploys to. */
+const REMEMBERED_APP = 'slipway.app:';
 
 export class Ctx implements vscode.Disposable {
   readonly output: vscode.OutputChannel;
@@ -30,6 +34,19 @@ export class Ctx implements vscode.Disposable {
   private _platform: PlatformProcess;
   private _events: PlatformEvents | null = null;
   private session: vscode.Disposable[] = [];
+  private readonly sessionEmitter = new vscode.EventEmitter<PlatformProcess>();
+  /**
+   * The platform session changed: another platform connection (after `slipway.home` changed) or
+   * the state of this one (started, stopped, restarted as another process). Views that show
+   * platform state reload on it.
+   */
+  readonly onDidChangeSession = this.sessionEmitter.event;
+  private readonly eventsEmitter = new vscode.EventEmitter<PlatformEvent[]>();
+  /**
+   * What changed on the platform, from the session's one event stream (GET /events), in
+   * coalesced bursts; `[]` after a reconnect (events may have been missed: reload).
+   */
+  readonly onPlatformEvents = this.eventsEmitter.event;
   private cachedClient: { key: string; client: SlipwayClient } | null = null;
   activationMs = 0;
   /** The activation log line, with the time of each part. */
@@ -37,7 +54,7 @@ export class Ctx implements vscode.Disposable {
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Slipway');
-    this.push(this.output);
+    this.push(this.output, this.sessionEmitter, this.eventsEmitter);
     // The tree reads whichever platform session is current, and never starts one.
     this.tree = new AppsTreeProvider({ state: () => this._platform.state, client: () => this.client({ start: false }) });
     this.treeView = vscode.window.createTreeView('slipway.apps', { treeDataProvider: this.tree, showCollapseAll: true });
@@ -46,6 +63,7 @@ export class Ctx implements vscode.Disposable {
     this.logs = new LogView(this);
     this.slugStatus = new SlugStatus(this);
     this.push(this.tree.watchView(this.treeView), this.logs, this.slugStatus, registerConfigDocuments(this));
+    this.push(this.onPlatformEvents((changes) => this.tree.applyEvents(changes)));
     this._platform = this.newPlatform();
     this.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -94,7 +112,7 @@ export class Ctx implements vscode.Disposable {
     });
     const events = new PlatformEvents({
       client: () => this.client({ start: false }),
-      onChange: (changes) => this.tree.applyEvents(changes),
+      onChange: (changes) => this.eventsEmitter.fire(changes),
       log: (line) => this.log(line),
       shouldRun: () => platform.state === 'running',
     });
@@ -108,6 +126,7 @@ export class Ctx implements vscode.Disposable {
         this.tree.refresh();
         if (state === 'running') events.start();
         else events.stop();
+        this.sessionEmitter.fire(platform);
       }),
     );
     void vscode.commands.executeCommand('setContext', 'slipway.platformState', platform.state);
@@ -131,6 +150,7 @@ export class Ctx implements vscode.Disposable {
     this._platform = this.newPlatform();
     this.startSession();
     this.tree.refresh();
+    this.sessionEmitter.fire(this._platform);
   }
 
   private async endSession(): Promise<void> {
@@ -202,11 +222,26 @@ export class Ctx implements vscode.Disposable {
 
   /** The app chosen for a folder last time (workspaceState). */
   appForFolder(folder: string): string | undefined {
-    return this.extension.workspaceState.get<string>(`slipway.app:${folder}`);
+    return this.extension.workspaceState.get<string>(REMEMBERED_APP + folder);
   }
 
   rememberApp(folder: string, app: string): Thenable<void> {
-    return this.extension.workspaceState.update(`slipway.app:${folder}`, app);
+    return this.extension.workspaceState.update(REMEMBERED_APP + folder, app);
+  }
+
+  /** What the log panel holds and shows (the in-host tests read it through the exported API). */
+  logPanelState(): Promise<LogPanelState> {
+    return this.logs.state();
+  }
+
+  /** Every folder with a remembered app. */
+  rememberedApps(): { folder: string; app: string }[] {
+    const state = this.extension.workspaceState;
+    return state
+      .keys()
+      .filter((k) => k.startsWith(REMEMBERED_APP))
+      .map((k) => ({ folder: k.slice(REMEMBERED_APP.length), app: state.get<string>(k) ?? '' }))
+      .filter((r) => r.app !== '');
   }
 
   async dispose(): Promise<void> {

@@ -14,11 +14,8 @@ import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscod
 import type { PlatformEvent } from '../platform/api/schemas';
 import type { Ctx } from './ctx';
 import { DEPLOYMENTS_NOTIFICATION, type Deployment, type DeploymentsParams, type InitializationOptions } from './language-server/protocol';
-import { PlatformEvents } from './platform-events';
-import type { PlatformProcess } from './platform-process';
 
 export const LANGUAGES = ['procfile', 'slugignore'] as const;
-const REMEMBERED = 'slipway.app:';
 
 const isOurs = (doc: vscode.TextDocument): boolean => doc.uri.scheme === 'file' && (LANGUAGES as readonly string[]).includes(doc.languageId);
 
@@ -101,15 +98,12 @@ export class SlipwayLanguageClient implements vscode.Disposable {
 }
 
 /**
- * The deployments of the folders with a remembered app, kept up to date from the platform's
- * events while it runs (its own event stream, so that dyno changes arrive even while the Apps
- * tree does not show them). It follows the platform session through the tree's whole-tree
- * refreshes, which every platform state change and reconnect makes.
+ * The deployments of the folders with a remembered app, kept up to date from the session's
+ * platform events (ctx.onPlatformEvents: every event, whatever the Apps tree shows) and
+ * reloaded when the session changes.
  */
 class DeploymentFeed implements vscode.Disposable {
   current: Deployment[] = [];
-  private events: PlatformEvents | null = null;
-  private eventsFor: PlatformProcess | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private again = false;
@@ -122,52 +116,19 @@ class DeploymentFeed implements vscode.Disposable {
 
   start(): void {
     this.subscriptions.push(
-      this.ctx.tree.onDidChangeTreeData((node) => {
-        if (node) return; // one node (a countdown tick, a group): not the session
-        this.follow();
-        this.schedule();
+      this.ctx.onDidChangeSession(() => this.schedule()),
+      this.ctx.onPlatformEvents((events) => {
+        if (this.matters(events)) this.schedule();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.schedule()),
     );
-    this.follow();
     this.schedule();
-  }
-
-  /** Subscribes to the events of the current platform while it runs. */
-  private follow(): void {
-    const platform = this.ctx.platform;
-    const running = platform.state === 'running';
-    if (running && this.events && this.eventsFor === platform) return;
-    this.events?.dispose();
-    this.events = null;
-    this.eventsFor = null;
-    if (!running) return;
-    this.eventsFor = platform;
-    this.events = new PlatformEvents({
-      client: () => this.ctx.client({ start: false }),
-      onChange: (events) => {
-        if (this.matters(events)) this.schedule();
-      },
-      log: (line) => this.ctx.log(`language server feed: ${line}`),
-      shouldRun: () => this.ctx.platform === platform && platform.state === 'running',
-    });
-    this.events.start();
   }
 
   private matters(events: readonly PlatformEvent[]): boolean {
     if (events.length === 0) return true;
-    const apps = new Set(this.remembered().map((r) => r.app));
+    const apps = new Set(this.ctx.rememberedApps().map((r) => r.app));
     return events.some((e) => e.kind === 'apps' || e.app === null || apps.has(e.app));
-  }
-
-  /** The folders with a remembered app (workspaceState). */
-  private remembered(): { folder: string; app: string }[] {
-    const state = this.ctx.extension.workspaceState;
-    return state
-      .keys()
-      .filter((k) => k.startsWith(REMEMBERED))
-      .map((k) => ({ folder: k.slice(REMEMBERED.length), app: state.get<string>(k) ?? '' }))
-      .filter((r) => r.app !== '');
   }
 
   private schedule(): void {
@@ -200,7 +161,7 @@ class DeploymentFeed implements vscode.Disposable {
   }
 
   private async read(): Promise<Deployment[]> {
-    const remembered = this.remembered();
+    const remembered = this.ctx.rememberedApps();
     if (remembered.length === 0 || this.ctx.platform.state !== 'running') return [];
     let client;
     try {
@@ -233,8 +194,6 @@ class DeploymentFeed implements vscode.Disposable {
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.events?.dispose();
-    this.events = null;
     for (const s of this.subscriptions.splice(0)) s.dispose();
   }
 }

@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): SlipwayApi {
     get activationMs() {
       return c.activationMs;
     },
-    get ctx() {
+    get inspect() {
       return c;
     },
     commands: Object.keys(COMMANDS),

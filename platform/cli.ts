@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ClientError } from './api/client';
-import { resolveApp } from './cli/app-name';
+import { findApp } from './cli/app-name';
+import { connect } from './cli/connect';
 import type { Command, Invocation, OptionSpec } from './cli/command';
 import { CliError, UsageError } from './cli/errors';
 import { appsCommands } from './cli/commands/apps';
@@ -84,7 +85,8 @@ export async function main(argv: string[]): Promise<number> {
       progress(text) {
         process.stderr.write(text);
       },
-      app: () => resolveApp(typeof values.app === 'string' ? values.app : undefined),
+      app: () => findApp(typeof values.app === 'string' ? values.app : undefined),
+      client: async () => (await connect({ autoStart: true })).client,
     };
     return (await command.run(inv)) ?? 0;
   } catch (err) {

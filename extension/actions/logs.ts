@@ -1,6 +1,6 @@
 /** The log panel's commands: show it on an app (or one dyno or process type), clear it. */
 import type { Ctx } from '../ctx';
-import type { LogPanelState, ShowLogs } from '../logs/log-view';
+import type { ShowLogs } from '../logs/log-view';
 import { resolveApp } from './apps';
 import { dynoTargetOf } from './dynos';
 
@@ -19,9 +19,4 @@ export async function showLogsCommand(ctx: Ctx, arg?: unknown): Promise<ShowLogs
 
 export function clearLogsCommand(ctx: Ctx): void {
   ctx.logs.clear();
-}
-
-/** `slipway.logs._testState` (internal, hidden from the palette): what the panel holds and shows, for tests. */
-export function logsTestStateCommand(ctx: Ctx): Promise<LogPanelState> {
-  return ctx.logs.state();
 }

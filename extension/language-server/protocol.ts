@@ -11,9 +11,12 @@
  * that either bundle can take it).
  */
 
+import type { DynoState } from '../../platform/api/schemas';
+
 export const DEPLOYMENTS_NOTIFICATION = 'slipway/deployments';
 
-export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
+/** The platform's dyno states (the API contract's). */
+export type { DynoState };
 
 export interface DeploymentDyno {
   /** `web.1` */

@@ -74,9 +74,12 @@ export class LogView implements vscode.WebviewViewProvider, vscode.Disposable {
   constructor(private readonly ctx: Ctx) {
     this.registration = vscode.Disposable.from(
       vscode.window.registerWebviewViewProvider(LOG_VIEW_ID, this),
-      // the app list follows the Apps tree: its root refreshes on the platform's "apps" events
-      ctx.tree.onDidChangeTreeData((node) => {
-        if (!node && this.ready) void this.postApps();
+      // the app list: again when the session changes or apps come or go (or events were missed)
+      ctx.onDidChangeSession(() => {
+        if (this.ready) void this.postApps();
+      }),
+      ctx.onPlatformEvents((events) => {
+        if (this.ready && (events.length === 0 || events.some((e) => e.kind === 'apps'))) void this.postApps();
       }),
     );
   }

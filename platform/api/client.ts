@@ -5,7 +5,7 @@
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { Static } from 'typebox';
 import type * as S from './schemas';
-import type { LogsQuery as LogsQuerySchema, ScaleBody } from './schemas';
+import type { LogsQuery as LogsQuerySchema, ScaleChange } from './schemas';
 
 export class ClientError extends Error {
   constructor(
@@ -299,7 +299,7 @@ export interface RunSession {
   /** Drops the connection: the platform stops the dyno. */
   close(): void;
 }
-export type ScaleChange = Static<typeof ScaleBody>['changes'][number];
+export type { ScaleChange };
 
 function query(q: Record<string, string | number | boolean | undefined>): string {
   const params = new URLSearchParams();

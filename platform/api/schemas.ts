@@ -116,6 +116,7 @@ export const Stopping = Type.Object({ stopping: Type.Boolean() });
 // ---- Dynos, formation, logs, maintenance, events ----
 
 export const DynoState = Type.Union([Type.Literal('starting'), Type.Literal('up'), Type.Literal('crashed'), Type.Literal('down')]);
+export type DynoState = Static<typeof DynoState>;
 export const Dyno = Type.Object({
   name: Type.String(),
   type: Type.String(),
@@ -135,6 +136,8 @@ export type Dyno = Static<typeof Dyno>;
 export const ScaleBody = Type.Object({
   changes: Type.Array(Type.Object({ type: Type.String({ minLength: 1, maxLength: 128 }), op: Type.Union([Type.Literal('='), Type.Literal('+'), Type.Literal('-')]), count: Type.Integer({ minimum: 0, maximum: 100 }) }), { minItems: 1 }),
 });
+/** One `TYPE=N`, `TYPE+N` or `TYPE-N` of `ps:scale`. */
+export type ScaleChange = Static<typeof ScaleBody>['changes'][number];
 
 export const RestartBody = Type.Object({ target: Type.Optional(Type.String({ minLength: 1, maxLength: 140 })) });
 export const StopDynoParams = Type.Object({ app: AppName, dyno: Type.String({ minLength: 1, maxLength: 140 }) });

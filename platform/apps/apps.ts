@@ -4,7 +4,7 @@ import type { App } from '../api/schemas';
 import type { PlatformContext } from '../context';
 import { conflict, notFound } from '../errors';
 import { appWorkDir } from '../discovery/home';
-import { appKey, getOptional, listPrefix, releasePrefix, type AppRecord, type ReleaseRecord } from '../store/db';
+import { appKey, getOptional, listPrefix, releaseKey, releasePrefix, type AppRecord, type ReleaseRecord } from '../store/db';
 import { collectSlugGarbage } from '../store/slug-gc';
 import { checkAppName } from './names';
 
@@ -64,7 +64,7 @@ export async function destroyApp(ctx: PlatformContext, name: string): Promise<vo
     const releases = await listPrefix<ReleaseRecord>(ctx.db, releasePrefix(name));
     const ops = [
       { type: 'del' as const, key: appKey(name) },
-      ...releases.map((r) => ({ type: 'del' as const, key: `${releasePrefix(name)}${String(r.version).padStart(10, '0')}` })),
+      ...releases.map((r) => ({ type: 'del' as const, key: releaseKey(name, r.version) })),
     ];
     await ctx.db.batch(ops);
     ctx.apps.delete(name);

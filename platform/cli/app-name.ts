@@ -3,14 +3,15 @@
  * current repository's git remote named `slipway`; with none of these, a clear error.
  */
 import { spawnSync } from 'node:child_process';
+import { APP_NAME_SOURCE } from '../shared/app-name';
 import { CliError } from './errors';
 
 export function appFromRemoteUrl(url: string): string | null {
-  const m = /\/git\/([a-z][a-z0-9-]{1,29})\.git\/?$/.exec(url.trim());
+  const m = new RegExp(`/git/(${APP_NAME_SOURCE})\\.git/?$`).exec(url.trim());
   return m ? m[1] : null;
 }
 
-export function resolveApp(flag: string | undefined, cwd = process.cwd()): string {
+export function findApp(flag: string | undefined, cwd = process.cwd()): string {
   if (flag) return flag;
   if (process.env.SLIPWAY_APP) return process.env.SLIPWAY_APP;
   const r = spawnSync('git', ['remote', 'get-url', 'slipway'], { cwd, encoding: 'utf8' });

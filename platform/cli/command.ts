@@ -1,5 +1,6 @@
 /** The shape of one CLI command; cli.ts holds the table and the dispatch. */
 import type { ParseArgsConfig } from 'node:util';
+import type { SlipwayClient } from '../api/client';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -13,6 +14,8 @@ export interface Invocation {
   /** Progress and build output: stderr, so stdout stays one JSON document with --json. */
   progress(text: string): void;
   app(): string;
+  /** The typed client of the running platform, started in the background when none runs (CLI.md). */
+  client(): Promise<SlipwayClient>;
 }
 
 export interface Command {

@@ -3,7 +3,10 @@
  * maps DynoInfo to JSON as is (`command` is extra: the editor shows it).
  */
 
-export type DynoState = 'starting' | 'up' | 'crashed' | 'down';
+import type { DynoState } from '../api/schemas';
+
+/** PLATFORM.md's dyno states, as the API contract declares them. */
+export type { DynoState };
 
 export interface DynoInfo {
   /** `web.1`, `run.1234`, `release`. */

@@ -7,17 +7,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { createApp, destroyApp, getApp, listApps, toApiApp } from '../apps/apps';
+import { getMaintenance, setMaintenance } from '../apps/maintenance';
 import { clearBuildpacks, getBuildpacks, setBuildpacks } from '../builds/app-buildpacks';
 import type { PlatformContext } from '../context';
 import { PlatformError, invalid } from '../errors';
 import type { LogFilter, LogLine } from '../logs';
 import { parseTimeSpec } from '../logs/time-spec';
-import { appKey } from '../store/db';
-import { listDynos, restart, runOneOff, scale, stopDyno } from '../dynos/ps';
+import { getFormation, listDynos, restart, runOneOff, scale, stopDyno } from '../ps/ps';
 import { Readable, Writable } from 'node:stream';
-import { changeConfig } from '../releases/config';
+import { getConfig, setConfig } from '../releases/config';
 import { checkDeploy, deploy } from '../releases/deploy';
-import { getRelease, listReleases, toApiRelease, toApiReleaseInfo } from '../releases/releases';
+import { appReleases, releaseInfo, toApiRelease } from '../releases/releases';
 import { rollback } from '../releases/rollback';
 import { readRunInput } from './run-input';
 import * as S from '../api/schemas';
@@ -61,28 +61,23 @@ export function registerRoutes(fastify: FastifyInstance, ctx: PlatformContext, h
     return { destroyed: req.params.app };
   });
 
-  app.get('/apps/:app/releases', { schema: { params: S.AppParams, querystring: S.ReleasesQuery, response: { 200: Type.Array(S.Release) } } }, async (req) => {
-    const rec = await getApp(ctx, req.params.app);
-    return (await listReleases(ctx, rec, req.query.limit)).map((r) => toApiRelease(rec, r));
-  });
+  app.get('/apps/:app/releases', { schema: { params: S.AppParams, querystring: S.ReleasesQuery, response: { 200: Type.Array(S.Release) } } }, async (req) =>
+    appReleases(ctx, req.params.app, req.query.limit),
+  );
 
-  app.get('/apps/:app/releases/:version', { schema: { params: S.ReleaseParams, response: { 200: S.ReleaseInfo } } }, async (req) => {
-    const rec = await getApp(ctx, req.params.app);
-    return toApiReleaseInfo(rec, await getRelease(ctx, rec, req.params.version));
-  });
+  app.get('/apps/:app/releases/:version', { schema: { params: S.ReleaseParams, response: { 200: S.ReleaseInfo } } }, async (req) =>
+    releaseInfo(ctx, req.params.app, req.params.version),
+  );
 
   app.post('/apps/:app/rollback', { schema: { params: S.AppParams, body: S.RollbackBody, response: { 201: S.RollbackResult } } }, async (req, reply) => {
     return reply.code(201).send(await rollback(ctx, req.params.app, req.body.version));
   });
 
-  app.get('/apps/:app/config', { schema: { params: S.AppParams, response: { 200: S.ConfigVars } } }, async (req) => (await getApp(ctx, req.params.app)).config);
+  app.get('/apps/:app/config', { schema: { params: S.AppParams, response: { 200: S.ConfigVars } } }, async (req) => getConfig(ctx, req.params.app));
 
-  app.patch('/apps/:app/config', { schema: { params: S.AppParams, body: S.ConfigPatchBody, response: { 200: S.ConfigPatchResult } } }, async (req) => {
-    const rec = await getApp(ctx, req.params.app);
-    const change = await changeConfig(ctx, rec.name, req.body.set ?? {}, req.body.unset ?? []);
-    const after = await getApp(ctx, rec.name);
-    return { config: change.config, release: change.release ? toApiRelease(after, change.release) : null };
-  });
+  app.patch('/apps/:app/config', { schema: { params: S.AppParams, body: S.ConfigPatchBody, response: { 200: S.ConfigPatchResult } } }, async (req) =>
+    setConfig(ctx, req.params.app, req.body.set ?? {}, req.body.unset ?? []),
+  );
 
   /** The app's custom classic buildpack; a change takes effect on the next deploy (no release). */
   app.get('/apps/:app/buildpacks', { schema: { params: S.AppParams, response: { 200: S.Buildpacks } } }, async (req) => ({
@@ -207,33 +202,19 @@ export function registerStreamRoutes(fastify: FastifyInstance, ctx: PlatformCont
     }),
   );
 
-  app.get('/apps/:app/maintenance', { schema: { params: S.AppParams, response: { 200: S.Maintenance } } }, async (req) => ({
-    maintenance: (await getApp(ctx, req.params.app)).maintenance ?? false,
-  }));
+  app.get('/apps/:app/maintenance', { schema: { params: S.AppParams, response: { 200: S.Maintenance } } }, async (req) => getMaintenance(ctx, req.params.app));
 
-  app.put('/apps/:app/maintenance', { schema: { params: S.AppParams, body: S.Maintenance, response: { 200: S.Maintenance } } }, async (req) => {
-    const name = req.params.app;
-    await getApp(ctx, name);
-    return ctx.locks.run(name, async () => {
-      const rec = await getApp(ctx, name);
-      await ctx.db.put(appKey(name), { ...rec, maintenance: req.body.maintenance });
-      ctx.apps.set(name, { ...(ctx.apps.get(name) ?? { maintenance: false }), maintenance: req.body.maintenance });
-      ctx.logs.append(name, 'api', 'api', `Maintenance mode ${req.body.maintenance ? 'on' : 'off'}`);
-      ctx.events.emit('apps', name);
-      return { maintenance: req.body.maintenance };
-    });
-  });
+  app.put('/apps/:app/maintenance', { schema: { params: S.AppParams, body: S.Maintenance, response: { 200: S.Maintenance } } }, async (req) =>
+    setMaintenance(ctx, req.params.app, req.body.maintenance),
+  );
 }
 
 export function registerDynoRoutes(fastify: FastifyInstance, ctx: PlatformContext): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  // `run` streams the caller's stdin (or, with a tty, its keystrokes as NDJSON) as the request
-  // body: hand it to the route unparsed.
-  fastify.addContentTypeParser(['application/octet-stream', 'application/x-ndjson'], (_req, payload, done) => done(null, payload));
 
   app.get('/apps/:app/dynos', { schema: { params: S.AppParams, response: { 200: Type.Array(S.Dyno) } } }, async (req) => listDynos(ctx, req.params.app));
 
-  app.get('/apps/:app/formation', { schema: { params: S.AppParams, response: { 200: S.Formation } } }, async (req) => (await getApp(ctx, req.params.app)).formation);
+  app.get('/apps/:app/formation', { schema: { params: S.AppParams, response: { 200: S.Formation } } }, async (req) => getFormation(ctx, req.params.app));
 
   app.patch('/apps/:app/formation', { schema: { params: S.AppParams, body: S.ScaleBody, response: { 200: S.Formation } } }, async (req) =>
     scale(ctx, req.params.app, req.body.changes),
@@ -257,6 +238,17 @@ export function registerDynoRoutes(fastify: FastifyInstance, ctx: PlatformContex
    * stream at once over the one HTTP/1.1 exchange. When the caller goes away before the
    * command has exited, the dyno is stopped.
    */
+  void fastify.register((scope, _opts, registered) => {
+    // `run` streams the caller's stdin (or, with a tty, its keystrokes as NDJSON) as the request
+    // body: this route alone takes it unparsed.
+    scope.addContentTypeParser(['application/octet-stream', 'application/x-ndjson'], (_req, payload, done) => done(null, payload));
+    registerRunRoute(scope, ctx);
+    registered();
+  });
+}
+
+function registerRunRoute(fastify: FastifyInstance, ctx: PlatformContext): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.post('/apps/:app/run', { schema: { params: S.AppParams, querystring: S.RunQuery } }, async (req, reply) => {
     const out = new PassThrough();
     const send = (v: S.RunEvent) => out.write(JSON.stringify(v) + '\n');

@@ -2,12 +2,12 @@
  * Config vars. Each change to a deployed app is a release (the current slug, the new config);
  * before the first deploy the change is stored and the first deploy carries it.
  */
-import type { ConfigVars } from '../api/schemas';
+import type { ConfigPatchResult, ConfigVars } from '../api/schemas';
 import { getApp } from '../apps/apps';
 import type { PlatformContext } from '../context';
 import { invalid } from '../errors';
 import { appKey, type ReleaseRecord } from '../store/db';
-import { launchRelease, currentRelease } from './releases';
+import { launchRelease, currentRelease, toApiRelease } from './releases';
 
 export const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const CONFIG_MAX_BYTES = 32 * 1024;
@@ -65,4 +65,14 @@ export async function changeConfig(ctx: PlatformContext, appName: string, set: C
     });
     return { config, release };
   });
+}
+
+/** `config:set` / `config:unset` as the API answers it: the whole config and the release it made, if any. */
+export async function setConfig(ctx: PlatformContext, appName: string, set: ConfigVars, unset: string[]): Promise<ConfigPatchResult> {
+  const change = await changeConfig(ctx, appName, set, unset);
+  return { config: change.config, release: change.release ? toApiRelease(await getApp(ctx, appName), change.release) : null };
+}
+
+export async function getConfig(ctx: PlatformContext, appName: string): Promise<ConfigVars> {
+  return (await getApp(ctx, appName)).config;
 }

@@ -11,6 +11,7 @@
 import { readVersion, versionProblem } from '../shared/release-version';
 import { join } from 'node:path';
 import type { Release, ReleaseInfo } from '../api/schemas';
+import { getApp } from '../apps/apps';
 import type { PlatformContext } from '../context';
 import type { ReleaseSpec } from '../dynos';
 import { PlatformError, invalid, notFound } from '../errors';
@@ -35,6 +36,18 @@ export function toApiReleaseInfo(app: AppRecord, rec: ReleaseRecord): ReleaseInf
 
 export async function listReleases(ctx: PlatformContext, app: AppRecord, limit?: number): Promise<ReleaseRecord[]> {
   return listPrefix<ReleaseRecord>(ctx.db, releasePrefix(app.name), { reverse: true, limit });
+}
+
+/** `releases`: the app's releases as the API shows them, newest first. */
+export async function appReleases(ctx: PlatformContext, appName: string, limit?: number): Promise<Release[]> {
+  const app = await getApp(ctx, appName);
+  return (await listReleases(ctx, app, limit)).map((r) => toApiRelease(app, r));
+}
+
+/** `releases:info vN`: one release with its config vars. */
+export async function releaseInfo(ctx: PlatformContext, appName: string, version: number): Promise<ReleaseInfo> {
+  const app = await getApp(ctx, appName);
+  return toApiReleaseInfo(app, await getRelease(ctx, app, version));
 }
 
 /** Parses `v3` or `3`; anything else is an error that shows the expected form. */

@@ -1,7 +1,6 @@
 /** apps, apps:create, apps:info, apps:destroy */
 import type { App } from '../../api/schemas';
 import type { Command } from '../command';
-import { connect } from '../connect';
 import { CliError, UsageError } from '../errors';
 import { columns } from '../format';
 
@@ -25,7 +24,7 @@ export const appsCommands: Command[] = [
     usage: 'apps',
     summary: 'list the apps',
     async run(inv) {
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const apps = await client.apps();
       const human = apps.length === 0 ? 'You have no apps. Create one with: slipway apps:create NAME' : `=== Apps\n${columns(apps.map((a) => [a.name, a.currentRelease === null ? '-' : `v${a.currentRelease}`, a.url]))}`;
       inv.print(apps, human);
@@ -37,7 +36,7 @@ export const appsCommands: Command[] = [
     summary: 'create an app',
     args: [1, 1],
     async run(inv) {
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const app = await client.createApp(inv.positionals[0]);
       inv.print(app, `Created ${app.name}: ${app.url}\nDeploy it with: slipway deploy DIR -a ${app.name}`);
     },
@@ -48,7 +47,7 @@ export const appsCommands: Command[] = [
     summary: 'one app',
     args: [0, 1],
     async run(inv) {
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const app = await client.app(inv.positionals[0] ?? inv.app());
       inv.print(app, appInfoText(app));
     },
@@ -65,7 +64,7 @@ export const appsCommands: Command[] = [
       if (inv.values.confirm !== name) {
         throw new CliError('confirmation_required', `destroying ${name} removes its releases, slugs and logs for good; to go ahead, run: slipway apps:destroy ${name} --confirm ${name}`);
       }
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const result = await client.destroyApp(name);
       inv.print(result, `Destroyed ${name}`);
     },

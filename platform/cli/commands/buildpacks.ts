@@ -1,7 +1,6 @@
 /** buildpacks, buildpacks:set DIR, buildpacks:clear: an app's custom classic buildpack. */
 import { resolve } from 'node:path';
 import type { Command } from '../command';
-import { connect } from '../connect';
 
 export const buildpacksCommands: Command[] = [
   {
@@ -10,7 +9,7 @@ export const buildpacksCommands: Command[] = [
     summary: "the app's custom buildpack (none: the built-in node or plain step)",
     async run(inv) {
       const app = inv.app();
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const r = await client.buildpacks(app);
       inv.print(
         r,
@@ -28,7 +27,7 @@ export const buildpacksCommands: Command[] = [
     async run(inv) {
       const app = inv.app();
       const dir = resolve(inv.positionals[0]);
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const r = await client.setBuildpack(app, dir);
       inv.print(
         r,
@@ -43,7 +42,7 @@ export const buildpacksCommands: Command[] = [
     summary: "go back to the built-in node or plain step from the next deploy",
     async run(inv) {
       const app = inv.app();
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const r = await client.clearBuildpacks(app);
       inv.print(r, `Buildpack cleared. Next release on ${app} will use the built-in node or plain step.`);
     },

@@ -1,7 +1,6 @@
 /** config, config:get, config:set, config:unset */
 import type { ConfigPatchResult, ConfigVars } from '../../api/schemas';
 import type { Command } from '../command';
-import { connect } from '../connect';
 import { CliError } from '../errors';
 import { columns } from '../format';
 
@@ -21,7 +20,7 @@ export const configCommands: Command[] = [
     summary: 'the config vars',
     async run(inv) {
       const app = inv.app();
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const config = await client.config(app);
       inv.print(config, configText(app, config));
     },
@@ -34,7 +33,7 @@ export const configCommands: Command[] = [
     async run(inv) {
       const app = inv.app();
       const key = inv.positionals[0];
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const config = await client.config(app);
       if (!(key in config)) throw new CliError('config_not_found', `${app} has no config var ${key}`);
       inv.print(config[key], config[key]);
@@ -53,7 +52,7 @@ export const configCommands: Command[] = [
         if (eq <= 0) throw new CliError('invalid_config_pair', `"${pair}" is not KEY=VALUE; write it like GREETING=hi`);
         set[pair.slice(0, eq)] = pair.slice(eq + 1);
       }
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const r = await client.changeConfig(app, { set });
       inv.print(r.config, `${changeText(app, `Setting ${Object.keys(set).join(', ')}`, r)}\n${columns(Object.entries(set).map(([k, v]) => [`${k}:`, v]))}`);
     },
@@ -65,7 +64,7 @@ export const configCommands: Command[] = [
     args: [1, Infinity],
     async run(inv) {
       const app = inv.app();
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const r = await client.changeConfig(app, { unset: inv.positionals });
       inv.print(r.config, changeText(app, `Unsetting ${inv.positionals.join(', ')}`, r));
     },

@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { formatLogLine } from '../../shared/log-line';
 import type { LogLine } from '../../api/schemas';
 import type { Command } from '../command';
-import { connect } from '../connect';
 import { CliError } from '../errors';
 
 const SOURCES = new Set(['app', 'slipway', 'api']);
@@ -28,7 +27,7 @@ export const logsCommands: Command[] = [
       if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new CliError('invalid_number', `-n needs a positive whole number, got "${String(v.num)}"`);
       if (v.source !== undefined && !SOURCES.has(String(v.source))) throw new CliError('invalid_source', `--source must be app, slipway or api, got "${String(v.source)}"`);
       const q = { n, ps: v.ps as string | undefined, source: v.source as LogLine['source'] | undefined, since: v.since as string | undefined, until: v.until as string | undefined };
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const show = (line: LogLine) => process.stdout.write((inv.json ? JSON.stringify(line) : formatLogLine(line)) + '\n');
       if (v.tail) {
         const abort = new AbortController();
@@ -48,7 +47,7 @@ export const logsCommands: Command[] = [
     summary: 'the router answers H80 (maintenance mode)',
     async run(inv) {
       const app = inv.app();
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       inv.print(await client.maintenance(app, true), `Enabling maintenance mode for ${app}... done`);
     },
   },
@@ -58,7 +57,7 @@ export const logsCommands: Command[] = [
     summary: 'the router serves the app again',
     async run(inv) {
       const app = inv.app();
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       inv.print(await client.maintenance(app, false), `Disabling maintenance mode for ${app}... done`);
     },
   },
@@ -68,7 +67,7 @@ export const logsCommands: Command[] = [
     summary: 'print (and, on a desktop, open) the app URL',
     async run(inv) {
       const app = inv.app();
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const { url } = await client.app(app);
       inv.print({ url }, url);
       const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';

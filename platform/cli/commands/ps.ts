@@ -2,7 +2,6 @@
 import type { Dyno, Formation } from '../../api/schemas';
 import type { ScaleChange } from '../../api/client';
 import type { Command } from '../command';
-import { connect } from '../connect';
 import { CliError, UsageError } from '../errors';
 import { age, columns } from '../format';
 import { attachTerminal, terminalSize } from '../tty';
@@ -45,7 +44,7 @@ export const psCommands: Command[] = [
     summary: 'dynos and their state',
     async run(inv) {
       const app = inv.app();
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const dynos = await client.dynos(app);
       inv.print(dynos, psText(app, dynos));
     },
@@ -58,7 +57,7 @@ export const psCommands: Command[] = [
     async run(inv) {
       const app = inv.app();
       const changes = inv.positionals.map(parseScaleArg);
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       if (changes.length === 0) {
         const f = await client.formation(app);
         inv.print(f, formationText(f));
@@ -78,7 +77,7 @@ export const psCommands: Command[] = [
     async run(inv) {
       const app = inv.app();
       const target = inv.positionals[0];
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const dynos = await client.restart(app, target);
       inv.print(dynos, `Restarting ${target ?? 'all'} dynos of ${app}... done (${dynos.map((d) => d.name).join(', ') || 'none'})`);
     },
@@ -90,7 +89,7 @@ export const psCommands: Command[] = [
     args: [1, 1],
     async run(inv) {
       const app = inv.app();
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const dynos = await client.stopDyno(app, inv.positionals[0]);
       inv.print(dynos, `Stopping ${inv.positionals[0]} of ${app}... done`);
     },
@@ -107,7 +106,7 @@ export const psCommands: Command[] = [
       if (!command.trim()) throw new CliError('command_missing', 'give a command to run, like: slipway run -a APP -- node -v');
       if (inv.values.tty && inv.values['no-tty']) throw new UsageError('run: give --tty or --no-tty, not both', 'run [-a APP] [--tty|--no-tty] -- CMD …');
       const tty = inv.values['no-tty'] ? false : inv.values.tty === true || Boolean(process.stdin.isTTY && process.stdout.isTTY);
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const onStdout = (b: Buffer) => void process.stdout.write(b);
       const onStderr = (b: Buffer) => void process.stderr.write(b);
       if (!tty) {

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import type { Release, RollbackResult } from '../../api/schemas';
 import { readVersion, versionProblem } from '../../shared/release-version';
 import type { Command } from '../command';
-import { connect } from '../connect';
 import { CliError } from '../errors';
 import { age, columns } from '../format';
 
@@ -38,7 +37,7 @@ export const releaseCommands: Command[] = [
     async run(inv) {
       const app = inv.app();
       const dir = resolve(inv.positionals[0] ?? '.');
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const release = await client.deploy(app, dir, { onOutput: (line) => inv.progress(line + '\n') });
       inv.print({ release }, undefined);
     },
@@ -52,7 +51,7 @@ export const releaseCommands: Command[] = [
       const app = inv.app();
       const n = inv.values.num === undefined ? undefined : Number(inv.values.num);
       if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new CliError('invalid_number', `-n needs a positive whole number, got "${String(inv.values.num)}"`);
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const releases = await client.releases(app, n);
       const current = releases.find((r) => r.current);
       const human =
@@ -71,7 +70,7 @@ export const releaseCommands: Command[] = [
     async run(inv) {
       const app = inv.app();
       const v = version(inv.positionals[0]);
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const r = await client.release(app, v);
       const config = Object.entries(r.config).map(([k, val]) => [`${k}:`, val]);
       const human = [
@@ -99,7 +98,7 @@ export const releaseCommands: Command[] = [
     async run(inv) {
       const app = inv.app();
       const v = inv.positionals[0] === undefined ? undefined : version(inv.positionals[0]);
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const result = await client.rollback(app, v);
       inv.print({ release: result.release }, rollbackText(app, result));
     },

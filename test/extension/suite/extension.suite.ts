@@ -17,7 +17,7 @@ import type { DeployOutcome } from '../../../extension/actions/deploy';
 import type { SlugAnalysis } from '../../../extension/actions/slug-size';
 import { planRollback } from '../../../extension/actions/releases';
 import type { SlipwayApi } from '../../../extension/api';
-import type { Ctx } from '../../../extension/ctx';
+import type { SlipwayInspect } from '../../../extension/api';
 import { PlatformProcess, type PlatformState } from '../../../extension/platform-process';
 import type { TreeNode } from '../../../extension/views/nodes';
 import { makeTestHome, TEST_HOME_MARKER } from '../workspace';
@@ -31,7 +31,7 @@ function label(item: vscode.TreeItem): string {
 }
 
 /** Resolves when the platform reaches `want` (an event, not a poll). */
-function waitForState(ctx: Ctx, want: (s: PlatformState) => boolean, timeoutMs = 30000): Promise<PlatformState> {
+function waitForState(ctx: SlipwayInspect, want: (s: PlatformState) => boolean, timeoutMs = 30000): Promise<PlatformState> {
   if (want(ctx.platform.state)) return Promise.resolve(ctx.platform.state);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -48,7 +48,7 @@ function waitForState(ctx: Ctx, want: (s: PlatformState) => boolean, timeoutMs =
 }
 
 /** Resolves once `check` holds, re-checking on each change of the tree (driven by platform events). */
-async function waitForTree(ctx: Ctx, check: () => Promise<boolean>, what: string, timeoutMs = 30000): Promise<void> {
+async function waitForTree(ctx: SlipwayInspect, check: () => Promise<boolean>, what: string, timeoutMs = 30000): Promise<void> {
   if (await check()) return;
   await new Promise<void>((resolve, reject) => {
     let busy = false;
@@ -79,7 +79,7 @@ async function waitForTree(ctx: Ctx, check: () => Promise<boolean>, what: string
 
 describe('Slipway in a real extension host', function () {
   let api: SlipwayApi;
-  let ctx: Ctx;
+  let ctx: SlipwayInspect;
   let scratch: string;
   let fixture: string;
   let v1: Release;
@@ -112,7 +112,7 @@ describe('Slipway in a real extension host', function () {
       throw new Error(`refusing to run: slipway.home "${home}" is not a test home (open a workspace made by test/extension/workspace.ts)`);
     }
     api = await ext.activate();
-    ctx = api.ctx;
+    ctx = api.inspect;
     scratch = mkdtempSync(join(tmpdir(), 'slipway-suite-'));
     fixture = join(scratch, 'node-web-worker');
     cpSync(join(ext.extensionPath, 'test', 'fixtures', 'apps', 'node-web-worker'), fixture, { recursive: true });

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import type { DeployOutcome } from '../../../extension/actions/deploy';
 import type { SlipwayApi } from '../../../extension/api';
-import type { Ctx } from '../../../extension/ctx';
+import type { SlipwayInspect } from '../../../extension/api';
 import { SlugignoreDecorations } from '../../../extension/views/slugignore-decorations';
 import { facts } from './facts';
 import { until } from './until';
@@ -48,13 +48,13 @@ async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.
 }
 
 describe('Procfile and .slugignore language support', function () {
-  let ctx: Ctx;
+  let ctx: SlipwayInspect;
   let root: string;
 
   before(async function () {
     const ext = vscode.extensions.getExtension<SlipwayApi>(EXTENSION_ID);
     assert.ok(ext);
-    ctx = (await ext.activate()).ctx;
+    ctx = (await ext.activate()).inspect;
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test workspace has a folder');
     root = join(folder.uri.fsPath, 'language');

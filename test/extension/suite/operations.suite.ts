@@ -18,7 +18,7 @@ import { predictSlugSize } from '../../../platform/shared/slug-estimate';
 import type { DeployOutcome } from '../../../extension/actions/deploy';
 import type { SlugAnalysis } from '../../../extension/actions/slug-size';
 import type { SlipwayApi } from '../../../extension/api';
-import type { Ctx } from '../../../extension/ctx';
+import type { SlipwayInspect } from '../../../extension/api';
 import type { LogPanelState } from '../../../extension/logs/log-view';
 import type { TreeNode } from '../../../extension/views/nodes';
 import { facts } from './facts';
@@ -33,7 +33,7 @@ function label(item: vscode.TreeItem): string {
 }
 
 describe('Slipway operations: dynos, the log panel, config diff and slug size', function () {
-  let ctx: Ctx;
+  let ctx: SlipwayInspect;
   let scratch: string;
   let fixture: string;
 
@@ -55,14 +55,14 @@ describe('Slipway operations: dynos, the log panel, config diff and slug size', 
   }
 
   async function panel(): Promise<LogPanelState> {
-    return vscode.commands.executeCommand<LogPanelState>('slipway.logs._testState');
+    return ctx.logPanelState();
   }
 
   before(async function () {
     this.timeout(120000);
     const ext = vscode.extensions.getExtension<SlipwayApi>(EXTENSION_ID);
     assert.ok(ext);
-    ctx = (await ext.activate()).ctx;
+    ctx = (await ext.activate()).inspect;
     scratch = mkdtempSync(join(tmpdir(), 'slipway-ops-'));
     fixture = join(scratch, 'node-web-worker');
     cpSync(join(ext.extensionPath, 'test', 'fixtures', 'apps', 'node-web-worker'), fixture, { recursive: true });

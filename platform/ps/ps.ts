@@ -1,18 +1,15 @@
-/** The ps verbs as services: list, scale, restart, stop and one-off runs, each validating the app first. */
-import type { Formation } from '../api/schemas';
+/**
+ * The ps verbs as services (Heroku's `ps`, `ps:scale`, `ps:restart`, `ps:stop`, `run`): each
+ * validates the app first, then asks the dyno manager (dynos/, the engine) to act.
+ */
+import type { Formation, ScaleChange } from '../api/schemas';
 import { getApp } from '../apps/apps';
 import type { PlatformContext } from '../context';
 import { invalid } from '../errors';
 import { currentRelease, releaseSpec } from '../releases/releases';
 import { appKey, type AppRecord } from '../store/db';
-import type { TtySize } from './pty';
-import type { DynoInfo, OneOffIo, OneOffRun } from './types';
-
-export interface ScaleChange {
-  type: string;
-  op: '=' | '+' | '-';
-  count: number;
-}
+import type { TtySize } from '../dynos/pty';
+import type { DynoInfo, OneOffIo, OneOffRun } from '../dynos/types';
 
 /** The formation after `changes`, or an error that says what is wrong and what is allowed. */
 export function scaledFormation(app: AppRecord, changes: ScaleChange[]): Formation {
@@ -31,6 +28,10 @@ export function scaledFormation(app: AppRecord, changes: ScaleChange[]): Formati
     next[type] = value;
   }
   return next;
+}
+
+export async function getFormation(ctx: PlatformContext, appName: string): Promise<Formation> {
+  return (await getApp(ctx, appName)).formation;
 }
 
 export async function listDynos(ctx: PlatformContext, appName: string): Promise<DynoInfo[]> {
