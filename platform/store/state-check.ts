@@ -134,8 +134,20 @@ export function clearClosedMarker(paths: HomePaths): void {
   syncDir(paths.root);
 }
 
-/** After LevelDB has closed: every file's size, so that the next start can tell a cut file. */
+/**
+ * After LevelDB has closed: every file's size, so that the next start can tell a cut file.
+ * Best effort: without it (a home removed under the platform, a full disk) the next start
+ * checks as after a crash.
+ */
 export function writeClosedMarker(paths: HomePaths): void {
+  try {
+    writeMarker(paths);
+  } catch {
+    // the next start checks as after a crash
+  }
+}
+
+function writeMarker(paths: HomePaths): void {
   const files: Record<string, number> = {};
   for (const name of listDir(paths.db).filter(isDbFile)) files[name] = statSync(join(paths.db, name)).size;
   const marker: ClosedMarker = { closedAt: new Date().toISOString(), files };
