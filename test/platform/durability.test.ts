@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { before, test } from 'node:test';
+import { Level } from 'level';
 import { build } from '../../platform/app';
 import { SlipwayClient } from '../../platform/api/client';
 import type { PlatformError } from '../../platform/errors';
@@ -150,6 +151,28 @@ void test('a damaged table (.ldb): refused, naming the file, where LevelDB said 
     },
     /the table .*\d+\.ldb is damaged: checksum mismatch in the data block at byte 0/,
   );
+});
+
+void test('a database that reads without error but lacks a release: refused, naming the app and the missing versions', async () => {
+  const home = copyHome();
+  rmSync(join(home, 'state-closed.json')); // the edit below changes the files' sizes
+  const db = new Level<string, unknown>(join(home, 'db'), { valueEncoding: 'json' });
+  await db.open();
+  await db.del(`rel!alpha!${String(3).padStart(10, '0')}`);
+  const records = async () => {
+    const copy = new Level<string, unknown>(join(home, 'db'), { valueEncoding: 'json' });
+    await copy.open();
+    const all = await copy.iterator().all();
+    await copy.close();
+    return all;
+  };
+  await db.close();
+  const before = await records();
+  const slugs = readdirSync(join(home, 'slugs'));
+  await assert.rejects(build({ home, settings }), (err: PlatformError) => err.code === 'state_damaged' && /app "alpha" has releases up to v6 but releases v3 are missing/.test(err.message) && /platform:restore/.test(err.message));
+  // LevelDB's own open turned its log into a table (as every open does); no record changed
+  assert.deepEqual(await records(), before, 'no record changed');
+  assert.deepEqual(readdirSync(join(home, 'slugs')), slugs, 'no slug moved or deleted');
 });
 
 void test('after a crash, a log that ends inside a record (the unacknowledged write) starts without that write; versions stay contiguous', async (t) => {
