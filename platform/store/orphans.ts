@@ -43,16 +43,20 @@ function children(dir: string): string[] {
   }
 }
 
-/** Everything moved aside, oldest first: orphans/STAMP/KIND/NAME, with its size in bytes. */
+/**
+ * Everything moved aside, oldest first, with its size in bytes: each slug of
+ * orphans/STAMP/slugs/ on its own (the start-up sweep puts them there), anything else under
+ * orphans/STAMP/ (a database the user moved aside, …) as one entry. Empty folders are left out.
+ */
 export function listOrphans(paths: HomePaths): Orphan[] {
   const out: Orphan[] = [];
   const root = orphansDir(paths);
   for (const stamp of children(root)) {
-    for (const kind of children(join(root, stamp))) {
-      const kindPath = join(root, stamp, kind);
-      const entries = statSync(kindPath).isDirectory() ? children(kindPath) : null;
-      if (entries === null) out.push({ path: kindPath, bytes: size(kindPath) });
-      else for (const name of entries) out.push({ path: join(kindPath, name), bytes: size(join(kindPath, name)) });
+    for (const name of children(join(root, stamp))) {
+      const path = join(root, stamp, name);
+      const entries = name === 'slugs' && statSync(path).isDirectory() ? children(path) : null;
+      if (entries) for (const slug of entries) out.push({ path: join(path, slug), bytes: size(join(path, slug)) });
+      else if (!statSync(path).isDirectory() || children(path).length > 0) out.push({ path, bytes: size(path) });
     }
   }
   return out;

@@ -44,10 +44,12 @@ function listDir(dir: string): string[] {
 /** The way forward, the same in every refusal. */
 export function recoveryAdvice(paths: HomePaths): string {
   const aside = join(paths.root, 'orphans', `manual-${new Date().toISOString().slice(0, 10)}`);
+  // what makes the next start see state (mv refuses a path that is not there)
+  const movable = [paths.db, paths.slugs, paths.apps, markerPath(paths)].filter((p) => existsSync(p));
   return (
     `Nothing was changed or deleted. To recover, either restore a backup made by "slipway platform:backup": slipway platform:restore FILE ` +
     `(the backups are in ${join(paths.root, 'backups')} unless you chose another place); ` +
-    `or start with empty state and keep everything for later: mkdir -p ${aside} && mv ${paths.db} ${paths.slugs} ${paths.apps} ${aside}/`
+    `or start with empty state and keep everything for later: mkdir -p ${aside} && mv ${movable.join(' ')} ${aside}/`
   );
 }
 
