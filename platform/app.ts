@@ -4,7 +4,7 @@
  * main.ts is the process around it; tests use `fastify.inject` or `listen()` with ports 0.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { BuildCaches } from './builds/build';
 import type { PlatformContext } from './context';
@@ -17,14 +17,17 @@ import { createPlatformRouter } from './router/engine';
 import type { Router } from './router/router';
 import { loadSettings, type Settings } from './settings';
 import { AppLocks } from './store/app-lock';
-import { getOptional, listPrefix, openDb, releaseKey, type AppRecord, type ReleaseRecord } from './store/db';
+import { closeDb, getOptional, openDb, releaseKey, stateError, type ReleaseRecord } from './store/db';
 import { failPendingReleases, releaseSpec } from './releases/releases';
-import { collectSlugGarbage } from './store/slug-gc';
+import { sweepSlugsAtStart } from './store/slug-gc';
+import { checkStateRecords } from './store/state-records';
 import { ensureToken } from './discovery/token';
 import { guard } from './http/security';
+import { hygieneMessage } from './http/validation-message';
 import { ajvOptions, compilersFactory } from './http/validators';
 import { registerDynoRoutes, registerRoutes, registerStreamRoutes } from './http/routes';
 import { registerGitRoutes } from './git/routes';
+import { registerBackupRoutes } from './http/backup-routes';
 import { VERSION } from './shared/version';
 
 export interface BuildOptions {
@@ -55,7 +58,8 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   for (const dir of [paths.slugs, paths.apps]) mkdirSync(dir, { recursive: true });
   const settings = loadSettings(paths.settings, opts.settings);
   const token = ensureToken(paths.token);
-  const db = await openDb(paths.db);
+  // Refuses damaged or missing state with the file and the way to recover (store/state-check.ts).
+  const db = await openDb(paths);
   let routerPort = settings.routerPort;
   const logs = new LogStore({ dir: (app) => join(appWorkDir(paths, app), 'logs'), historyLines: settings.logHistoryLines });
   const events = new EventBus();
@@ -84,11 +88,22 @@ export async function build(opts: BuildOptions): Promise<Platform> {
     version: VERSION,
     routerPort: () => routerPort,
   };
-  const apps = await listPrefix<AppRecord>(db, 'app!');
+  let apps;
+  try {
+    // The whole state is read once here, so a damaged table stops the start rather than a request.
+    apps = await checkStateRecords(db, paths);
+  } catch (err) {
+    await db.close();
+    throw stateError(paths, err);
+  }
   for (const app of apps) ctx.apps.set(app.name, { maintenance: app.maintenance ?? false });
   await dynos.recover();
   await failPendingReleases(ctx);
-  await collectSlugGarbage(ctx);
+  // Never deletes a slug: what no release mentions is moved aside and listed (store/orphans.ts).
+  const sweep = await sweepSlugsAtStart(ctx);
+  if (sweep.movedAside.length > 0) {
+    process.stderr.write(`slipway platform: ${sweep.movedAside.length} slug(s) that no release mentions were moved aside to ${dirname(sweep.movedAside[0])} (platform:status lists them; remove them yourself when sure)\n`);
+  }
 
   const router: Router = (routerBuilt = createPlatformRouter({
     engine: settings.routerEngine,
@@ -117,7 +132,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   });
   fastify.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof PlatformError) return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
-    if (err.validation) return reply.code(400).send({ error: { code: 'invalid_request', message: err.message } });
+    if (err.validation) return reply.code(400).send({ error: { code: 'invalid_request', message: hygieneMessage(req, err.validation, (err as { validationContext?: string }).validationContext) ?? err.message } });
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: { code: (err.code ?? 'bad_request').toLowerCase(), message: err.message } });
     }
@@ -137,6 +152,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   registerStreamRoutes(fastify, ctx);
   registerDynoRoutes(fastify, ctx);
   registerGitRoutes(fastify, ctx);
+  registerBackupRoutes(fastify, ctx);
 
   let closed: Promise<void> | null = null;
   const close = () =>
@@ -146,7 +162,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
       await ctx.locks.idle();
       await dynos.stopAll();
       await logs.close();
-      await db.close();
+      await closeDb(db, paths);
     })());
 
   return {

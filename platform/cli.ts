@@ -18,9 +18,10 @@ import { platformCommands } from './cli/commands/platform';
 import { releaseCommands } from './cli/commands/releases';
 import { gitCommands } from './cli/commands/git';
 import { buildpacksCommands } from './cli/commands/buildpacks';
+import { backupCommands } from './cli/commands/backup';
 import { VERSION } from './shared/version';
 
-const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands, ...gitCommands, ...buildpacksCommands];
+const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands, ...gitCommands, ...buildpacksCommands, ...backupCommands];
 const COMMON: OptionSpec = {
   app: { type: 'string', short: 'a' },
   json: { type: 'boolean' },

@@ -75,6 +75,11 @@ export class SlipwayClient {
     return this.json('POST', '/platform/stop');
   }
 
+  /** A consistent copy of the state and the slugs, as a tar file on the platform's machine. */
+  backup(file?: string): Promise<S.BackupResult> {
+    return this.json('POST', '/platform/backups', file === undefined ? {} : { file });
+  }
+
   apps(): Promise<S.App[]> {
     return this.json('GET', '/apps');
   }

@@ -7,6 +7,21 @@ import Type, { type Static } from 'typebox';
 
 const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
+/**
+ * Input hygiene (the patterns are the contract; http/validation-message.ts words the refusal).
+ * NO_CONTROL: names, paths, dyno names: no C0 control character and no DEL, since they reach
+ * a path, a command line or a log line, where a NUL cuts and a newline forges a line.
+ * TEXT_LINES: config values and `run` commands, which may hold several lines (a PEM key, a shell
+ * script): tab, newline and carriage return are allowed, NUL (which no environment variable or
+ * argv can hold) and the other control characters are not.
+ */
+export const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
+export const TEXT_LINES = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$';
+/** A Procfile process type (shared/procfile.ts PROCESS_NAME). */
+export const PROCESS_TYPE = '^[A-Za-z0-9_-]{1,128}$';
+/** A dyno (`web.1`, `run.1234`, `release`) or a process type (`web`). */
+export const DYNO_OR_TYPE = '^[A-Za-z0-9_-]{1,128}(\\.[0-9]{1,10})?$';
+
 export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
 });
@@ -71,15 +86,17 @@ export const RollbackResult = Type.Object({
 });
 export type RollbackResult = Static<typeof RollbackResult>;
 
+/** Every value a string without NUL or other control characters (TEXT_LINES); keys are checked by the service. */
+const ConfigValues = Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: { type: 'string', pattern: TEXT_LINES } });
 export const ConfigPatchBody = Type.Object({
-  set: Type.Optional(Type.Record(Type.String(), Type.String())),
+  set: Type.Optional(ConfigValues),
   unset: Type.Optional(Type.Array(Type.String())),
 });
 export const ConfigPatchResult = Type.Object({ config: ConfigVars, release: Nullable(Release) });
 export type ConfigPatchResult = Static<typeof ConfigPatchResult>;
 
 export const DeployBody = Type.Object({
-  dir: Type.String({ minLength: 1, maxLength: 4096 }),
+  dir: Type.String({ minLength: 1, maxLength: 4096, pattern: NO_CONTROL }),
   commit: Type.Optional(Nullable(Type.String({ pattern: '^[0-9a-f]{7,64}$' }))),
 });
 
@@ -96,7 +113,7 @@ export const Buildpacks = Type.Object({ buildpacks: Type.Array(Type.String()) })
 export type Buildpacks = Static<typeof Buildpacks>;
 /** buildpacks:set: one buildpack for now (a list, as Heroku's, so that more can come). */
 export const SetBuildpacksBody = Type.Object({
-  buildpacks: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: 1 }),
+  buildpacks: Type.Array(Type.String({ minLength: 1, maxLength: 4096, pattern: NO_CONTROL }), { minItems: 1, maxItems: 1 }),
 });
 
 export const PlatformStatus = Type.Object({
@@ -108,6 +125,11 @@ export const PlatformStatus = Type.Object({
   pid: Type.Integer(),
   version: Type.String(),
   home: Type.String(),
+  /**
+   * What start-up moved aside rather than delete (slugs no release mentions, …), under
+   * $SLIPWAY_HOME/orphans/; removed only by the user (PLATFORM.md, "State durability").
+   */
+  orphans: Type.Array(Type.Object({ path: Type.String(), bytes: Type.Integer() })),
 });
 export type PlatformStatus = Static<typeof PlatformStatus>;
 
@@ -134,13 +156,13 @@ export type Dyno = Static<typeof Dyno>;
 
 /** ps:scale: `{ "web": "=3", "worker": "+1" }` — absolute (`=N`) or relative (`+N`, `-N`) per type. */
 export const ScaleBody = Type.Object({
-  changes: Type.Array(Type.Object({ type: Type.String({ minLength: 1, maxLength: 128 }), op: Type.Union([Type.Literal('='), Type.Literal('+'), Type.Literal('-')]), count: Type.Integer({ minimum: 0, maximum: 100 }) }), { minItems: 1 }),
+  changes: Type.Array(Type.Object({ type: Type.String({ minLength: 1, maxLength: 128, pattern: PROCESS_TYPE }), op: Type.Union([Type.Literal('='), Type.Literal('+'), Type.Literal('-')]), count: Type.Integer({ minimum: 0, maximum: 100 }) }), { minItems: 1 }),
 });
 /** One `TYPE=N`, `TYPE+N` or `TYPE-N` of `ps:scale`. */
 export type ScaleChange = Static<typeof ScaleBody>['changes'][number];
 
-export const RestartBody = Type.Object({ target: Type.Optional(Type.String({ minLength: 1, maxLength: 140 })) });
-export const StopDynoParams = Type.Object({ app: AppName, dyno: Type.String({ minLength: 1, maxLength: 140 }) });
+export const RestartBody = Type.Object({ target: Type.Optional(Type.String({ minLength: 1, maxLength: 140, pattern: DYNO_OR_TYPE })) });
+export const StopDynoParams = Type.Object({ app: AppName, dyno: Type.String({ minLength: 1, maxLength: 140, pattern: DYNO_OR_TYPE }) });
 
 export const LogSource = Type.Union([Type.Literal('app'), Type.Literal('slipway'), Type.Literal('api')]);
 export const LogLine = Type.Object({ time: Type.String(), source: LogSource, dyno: Type.String(), message: Type.String() });
@@ -148,7 +170,7 @@ export type LogLine = Static<typeof LogLine>;
 export const LogsQuery = Type.Object({
   n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000 })),
   tail: Type.Optional(Type.Boolean()),
-  ps: Type.Optional(Type.String({ maxLength: 140 })),
+  ps: Type.Optional(Type.String({ maxLength: 140, pattern: DYNO_OR_TYPE })),
   source: Type.Optional(LogSource),
   since: Type.Optional(Type.String({ maxLength: 64 })),
   until: Type.Optional(Type.String({ maxLength: 64 })),
@@ -169,7 +191,7 @@ export type PlatformEvent = Static<typeof PlatformEvent>;
  * NDJSON of RunInput (keystrokes and resizes) instead of raw stdin.
  */
 export const RunQuery = Type.Object({
-  command: Type.String({ maxLength: 65536 }),
+  command: Type.String({ maxLength: 65536, pattern: TEXT_LINES }),
   tty: Type.Optional(Type.Boolean()),
   cols: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
   rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
@@ -189,3 +211,17 @@ export const RunEvent = Type.Union([
   Type.Object({ type: Type.Literal('exit'), code: Type.Integer() }),
 ]);
 export type RunEvent = Static<typeof RunEvent>;
+
+// ---- Backups of the platform's state (platform:backup / platform:restore) ----
+
+/** `file`: an absolute path on the platform's machine; none: $SLIPWAY_HOME/backups/slipway-STAMP.tar. */
+export const BackupBody = Type.Object({ file: Type.Optional(Type.String({ minLength: 2, maxLength: 4096, pattern: NO_CONTROL })) });
+export const BackupResult = Type.Object({
+  file: Type.String(),
+  bytes: Type.Integer(),
+  createdAt: Type.String(),
+  apps: Type.Integer(),
+  releases: Type.Integer(),
+  slugs: Type.Integer(),
+});
+export type BackupResult = Static<typeof BackupResult>;

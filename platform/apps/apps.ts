@@ -5,7 +5,7 @@ import type { PlatformContext } from '../context';
 import { conflict, notFound } from '../errors';
 import { appWorkDir } from '../discovery/home';
 import { appKey, getOptional, listPrefix, releaseKey, releasePrefix, type AppRecord, type ReleaseRecord } from '../store/db';
-import { collectSlugGarbage } from '../store/slug-gc';
+import { removeUnusedSlugs } from '../store/slug-gc';
 import { checkAppName } from './names';
 
 export function appUrl(ctx: PlatformContext, name: string): string {
@@ -73,5 +73,5 @@ export async function destroyApp(ctx: PlatformContext, name: string): Promise<vo
     ctx.events.emit('apps', name);
     return releases.map((r) => r.slugId);
   });
-  await collectSlugGarbage(ctx, slugs);
+  await removeUnusedSlugs(ctx, slugs);
 }

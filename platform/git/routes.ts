@@ -12,7 +12,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getApp } from '../apps/apps';
 import type { PlatformContext } from '../context';
@@ -25,12 +25,24 @@ import { hookCliPath, hookEnv } from '../shared/git-hook-env';
 import { AppRepos, cleanGitEnv } from './repo';
 
 const GIT_BODY_TYPES = ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'];
-/** What may follow `APP.git/`: the paths git http-backend serves, no `..`, nothing odd. */
-const REPO_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._/-]*$/;
+/**
+ * What may follow `APP.git/`: exactly the paths git http-backend serves (git-http-backend(1)),
+ * so that nothing else (`//etc/passwd`, `../x`) ever reaches it as a PATH_INFO.
+ */
+const REPO_PATH =
+  /^(?:HEAD|info\/refs|git-upload-pack|git-receive-pack|objects\/info\/(?:alternates|http-alternates|packs)|objects\/[0-9a-f]{2}\/[0-9a-f]{38,62}|objects\/pack\/pack-[0-9a-f]{40,64}\.(?:pack|idx))$/;
+/** The POST routes and the request body each needs (what git sends). */
+const POST_BODY: Record<string, string> = {
+  'git-upload-pack': 'application/x-git-upload-pack-request',
+  'git-receive-pack': 'application/x-git-receive-pack-request',
+};
 /** Pushes carry packs: no fastify body limit applies to the raw stream, and none should. */
 const GIT_BODY_LIMIT = 1024 ** 4;
 
 function sendText(reply: FastifyReply, status: number, message: string): FastifyReply {
+  // git prints the body as `remote:` lines: a control character from the request (a NUL in a
+  // name) is shown escaped, never raw
+  message = message.replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return reply.code(status).type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(message.endsWith('\n') ? message : `${message}\n`);
 }
 
@@ -74,7 +86,17 @@ export function registerGitRoutes(fastify: FastifyInstance, ctx: PlatformContext
         if (!m) throw notFound('repository_not_found', `no repository at /git/${rest}: an app's repository is /git/APP.git (add it with: slipway git:remote -a APP)`);
         const [, app, path = ''] = m;
         await getApp(ctx, app);
-        if (!REPO_PATH.test(path)) throw notFound('repository_path_not_found', `no such path in ${app}'s repository: ${path}`);
+        if (!REPO_PATH.test(path)) throw notFound('repository_path_not_found', `no such path in ${app}'s repository: ${JSON.stringify(path)}`);
+        if (req.method === 'POST') {
+          const wanted = POST_BODY[path];
+          if (!Object.hasOwn(POST_BODY, path)) throw new PlatformError('method_not_allowed', `${path} of ${app}'s repository is read with GET, not POST`, 405);
+          const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+          if (type !== wanted || !(req.body instanceof Readable)) {
+            throw new PlatformError('unsupported_media_type', `POST ${path} takes a git request body (Content-Type: ${wanted}), not ${type || 'no content type'}; use git itself: git push / git fetch`, 415);
+          }
+        } else if (Object.hasOwn(POST_BODY, path)) {
+          throw new PlatformError('method_not_allowed', `${path} of ${app}'s repository is a POST route (git sends it)`, 405);
+        }
         const dir = await repos.open(app);
 
         const push = req.method === 'POST' && path === 'git-receive-pack';
@@ -106,7 +128,7 @@ export function registerGitRoutes(fastify: FastifyInstance, ctx: PlatformContext
           ...optional('GIT_PROTOCOL', header('git-protocol')),
           ...hook,
         };
-        const input = req.method === 'POST' ? (req.body as Readable | undefined) ?? req.raw : null;
+        const input = req.method === 'POST' ? (req.body as Readable) : null;
 
         /** Starts git http-backend; `answered` settles once the response is under way. */
         const serve = () => {

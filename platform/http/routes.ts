@@ -13,6 +13,7 @@ import type { PlatformContext } from '../context';
 import { PlatformError, invalid } from '../errors';
 import type { LogFilter, LogLine } from '../logs';
 import { parseTimeSpec } from '../logs/time-spec';
+import { listOrphans } from '../store/orphans';
 import { getFormation, listDynos, restart, runOneOff, scale, stopDyno } from '../ps/ps';
 import { Readable, Writable } from 'node:stream';
 import { getConfig, setConfig } from '../releases/config';
@@ -39,6 +40,7 @@ export function registerRoutes(fastify: FastifyInstance, ctx: PlatformContext, h
     pid: process.pid,
     version: ctx.version,
     home: ctx.paths.root,
+    orphans: listOrphans(ctx.paths),
   }));
 
   app.post('/platform/stop', { schema: { response: { 202: S.Stopping } } }, async (_req, reply) => {

@@ -6,14 +6,29 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tokenMatches } from '../discovery/token';
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** The host name of a Host header value (`127.0.0.1:5101` → `127.0.0.1`, `[::1]:80` → `[::1]`). */
+/**
+ * The host name of a Host header value per RFC 3986 (authority without userinfo): an IP-literal
+ * in brackets, or a name without ":", then nothing or ":" and a port of digits
+ * (`127.0.0.1:5101` → `127.0.0.1`, `[::1]:80` → `[::1]`). Anything else is not a host and gives
+ * "": `[::1]evil.com`, `127.0.0.1:80:81`, `localhost:80x`, `::1` without brackets.
+ */
 export function hostName(host: string): string {
   const h = host.trim().toLowerCase();
-  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
-  const colon = h.lastIndexOf(':');
-  return colon >= 0 ? h.slice(0, colon) : h;
+  let name: string;
+  let rest: string;
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    if (end < 0) return '';
+    name = h.slice(0, end + 1);
+    rest = h.slice(end + 1);
+  } else {
+    const colon = h.indexOf(':');
+    name = colon >= 0 ? h.slice(0, colon) : h;
+    rest = colon >= 0 ? h.slice(colon) : '';
+  }
+  return rest === '' || /^:\d{0,5}$/.test(rest) ? name : '';
 }
 
 export function isLoopbackHost(host: string | undefined): boolean {
@@ -46,6 +61,12 @@ export function presentedToken(req: FastifyRequest): string | null {
 
 export function guard(token: string) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    // Only origin-form targets (`/apps`): an absolute-form one (`http://evil.example/apps`) is
+    // what a proxy is sent, and its authority would be judged apart from the Host header.
+    if (!req.raw.url?.startsWith('/')) {
+      await reply.code(400).send({ error: { code: 'invalid_request_target', message: 'the request target must be a path (/apps), not an absolute URL; the platform is not a proxy' } });
+      return;
+    }
     if (!isLoopbackHost(req.headers.host)) {
       await reply.code(403).send({ error: { code: 'forbidden_host', message: `requests must address the platform by a loopback name (127.0.0.1 or localhost), not "${req.headers.host ?? ''}"` } });
       return;

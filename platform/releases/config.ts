@@ -21,6 +21,17 @@ export function checkConfigKey(key: string): void {
   }
 }
 
+/** NUL cannot be in an environment; other control characters but tab, newline and CR have no place in a value. */
+const CONFIG_VALUE_BAD = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+export function checkConfigValue(key: string, value: string): void {
+  const bad = CONFIG_VALUE_BAD.exec(value);
+  if (bad) {
+    const what = bad[0] === '\u0000' ? 'a NUL byte, which no environment variable can hold' : `the control character \\u${bad[0].charCodeAt(0).toString(16).padStart(4, '0')}`;
+    throw invalid('invalid_config_value', `the value of ${key} contains ${what} (at character ${bad.index + 1}); remove it`);
+  }
+}
+
 export function configBytes(config: ConfigVars): number {
   return Object.values(config).reduce((n, v) => n + Buffer.byteLength(v), 0);
 }
@@ -39,15 +50,17 @@ export async function changeConfig(ctx: PlatformContext, appName: string, set: C
     throw invalid('config_empty', 'nothing to change: give KEY=VALUE pairs to set or KEY names to unset');
   }
   for (const key of [...setKeys, ...unset]) checkConfigKey(key);
+  for (const key of setKeys) checkConfigValue(key, set[key]);
   return ctx.locks.run(appName, async () => {
     const app = await getApp(ctx, appName);
-    const config: ConfigVars = { ...app.config, ...set };
+    // no prototype: `constructor` or `__proto__` are keys like any other (the key rule refuses them anyway)
+    const config: ConfigVars = Object.assign(Object.create(null) as ConfigVars, app.config, set);
     for (const key of unset) delete config[key];
     const bytes = configBytes(config);
     if (bytes > CONFIG_MAX_BYTES) {
       throw invalid('config_too_large', `config vars would total ${bytes} bytes; all values together may be at most ${CONFIG_MAX_BYTES} bytes (32 KiB)`);
     }
-    const removed = unset.filter((k) => k in app.config);
+    const removed = unset.filter((k) => Object.hasOwn(app.config, k));
     const current = await currentRelease(ctx, app);
     if (!current) {
       await ctx.db.put(appKey(app.name), { ...app, config });

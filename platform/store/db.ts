@@ -7,7 +7,9 @@
  */
 import { Level } from 'level';
 import type { ConfigVars, Formation } from '../api/schemas';
+import type { HomePaths } from '../discovery/home';
 import { PlatformError } from '../errors';
+import { checkStateFiles, clearClosedMarker, recoveryAdvice, writeClosedMarker } from './state-check';
 
 export interface AppRecord {
   name: string;
@@ -47,8 +49,44 @@ export const appKey = (name: string) => `app!${name}`;
 export const releaseKey = (name: string, version: number) => `rel!${name}!${String(version).padStart(10, '0')}`;
 export const releasePrefix = (name: string) => `rel!${name}!`;
 
-export async function openDb(location: string): Promise<Db> {
-  const db = new Level<string, Value>(location, { valueEncoding: 'json' });
+/**
+ * Every write is synced (LevelDB `sync: true`: fsync of the write-ahead log) before it resolves,
+ * so that what the API answered is on disk (PLATFORM.md, "State durability"): a release, a
+ * config change, a formation, maintenance, buildpacks. The hooks are abstract-level's private
+ * write methods, so every caller of put/del/batch gets it without passing an option.
+ */
+interface WriteHooks {
+  _put(key: unknown, value: unknown, options: object): Promise<void>;
+  _del(key: unknown, options: object): Promise<void>;
+  _batch(operations: unknown[], options: object): Promise<void>;
+}
+function syncEveryWrite(db: Db): void {
+  const raw = db as unknown as WriteHooks;
+  const put = raw._put.bind(raw);
+  const del = raw._del.bind(raw);
+  const batch = raw._batch.bind(raw);
+  raw._put = (key, value, options) => put(key, value, { ...options, sync: true });
+  raw._del = (key, options) => del(key, { ...options, sync: true });
+  raw._batch = (operations, options) => batch(operations, { ...options, sync: true });
+}
+
+/** LevelDB's own words ("Corruption: …", "IO error: …") as a message that names the way forward. */
+export function stateError(paths: HomePaths, err: unknown): PlatformError {
+  if (err instanceof PlatformError) return err;
+  const cause = (err as { cause?: { message?: string } }).cause;
+  const detail = cause?.message ?? (err as Error).message;
+  return new PlatformError('state_damaged', `cannot read the state database ${paths.db}: ${detail}. ${recoveryAdvice(paths)}`, 500);
+}
+
+/**
+ * Opens the state after checking that it is whole (state-check.ts: a damaged or missing file
+ * stops the start with a message naming it), with every write synced.
+ */
+export async function openDb(paths: HomePaths): Promise<Db> {
+  const exists = checkStateFiles(paths);
+  const location = paths.db;
+  // An existing database is never created anew: LevelDB would make an empty one over the remains.
+  const db = new Level<string, Value>(location, { valueEncoding: 'json', createIfMissing: !exists });
   try {
     await db.open();
   } catch (err) {
@@ -61,9 +99,17 @@ export async function openDb(location: string): Promise<Db> {
         409,
       );
     }
-    throw new PlatformError('db_open_failed', `cannot open the state database ${location}: ${detail}`, 500);
+    throw stateError(paths, err);
   }
+  clearClosedMarker(paths);
+  syncEveryWrite(db);
   return db;
+}
+
+/** Closes the state and records its files' sizes for the next start's check (state-check.ts). */
+export async function closeDb(db: Db, paths: HomePaths): Promise<void> {
+  await db.close();
+  writeClosedMarker(paths);
 }
 
 /** All values under a key prefix, in key order. */

@@ -68,8 +68,9 @@ export const platformCommands: Command[] = [
       const { client } = await connect({ autoStart: false });
       const s = await client.status();
       inv.print(
-        { running: true, url: s.url, routerUrl: s.routerUrl, routerEngine: s.routerEngine, pid: s.pid, version: s.version },
-        `The Slipway platform ${s.version} is running (pid ${s.pid})\nAPI:    ${s.url}\nRouter: ${s.routerUrl} (${s.routerEngine} engine)\nHome:   ${s.home}`,
+        { running: true, url: s.url, routerUrl: s.routerUrl, routerEngine: s.routerEngine, pid: s.pid, version: s.version, orphans: s.orphans },
+        `The Slipway platform ${s.version} is running (pid ${s.pid})\nAPI:    ${s.url}\nRouter: ${s.routerUrl} (${s.routerEngine} engine)\nHome:   ${s.home}` +
+          (s.orphans.length ? `\nMoved aside (no state mentions them; remove them when sure):\n${s.orphans.map((o) => `  ${o.path} (${o.bytes} bytes)`).join('\n')}` : ''),
       );
     },
   },
