@@ -1,31 +1,52 @@
+/**
+ * An NDJSON response that stays open (GET /apps/:app/logs?tail=true, GET /events), with the
+ * backpressure a slow reader needs: `write` says when the reader is behind and `onDrain`
+ * when it caught up, like a stream's write() and 'drain' (the log store's followers use both,
+ * logs/follower.ts).
+ */
 import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** What a source writes to; `write` returning false means: wait for `onDrain` before writing again. */
+export interface NdjsonOut {
+  write(v: unknown): boolean;
+  onDrain(cb: () => void): void;
+}
+
+const BUFFER_BYTES = 256 * 1024;
+/** A batch this large goes out at once rather than at the end of the event loop's turn. */
+const BATCH_BYTES = 64 * 1024;
+
 /**
- * An NDJSON response that stays open: `start(write)` wires the source and returns its
- * unsubscribe; the response ends when the client goes away. `write` returns false when the
- * client is behind, and `onDrain` tells when it caught up (the log store uses both).
+ * `start(out)` wires the source and returns its unsubscribe; the response ends when the client
+ * goes away.
  */
-export function ndjsonStream(req: FastifyRequest, reply: FastifyReply, start: (out: { write(v: unknown): boolean; onDrain(cb: () => void): void }) => () => void) {
-  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+export function ndjsonStream(req: FastifyRequest, reply: FastifyReply, start: (out: NdjsonOut) => () => void) {
+  const out = new PassThrough({ highWaterMark: BUFFER_BYTES });
   // Lines that arrive in one turn of the event loop go out as one chunk: a chunk (and a write)
   // per line cost more CPU than the lines themselves at 10,000 lines a second.
   let batch = '';
   let scheduled = false;
-  const flush = () => {
+  /** Writes the batch; false when the PassThrough refused it (it then emits 'drain', and only then). */
+  const flush = (): boolean => {
     scheduled = false;
-    if (batch && !out.writableEnded) out.write(batch);
+    const text = batch;
     batch = '';
+    if (!text || out.writableEnded) return true;
+    return out.write(text);
   };
   const stop = start({
     write: (v) => {
       batch += JSON.stringify(v) + '\n';
-      if (batch.length >= 64 * 1024) flush();
-      else if (!scheduled) {
+      // "Full" is only ever the answer of a write the PassThrough refused: 'drain' follows such a
+      // write and no other. (Reporting full from buffered bytes plus a batch not yet written left
+      // a reader waiting for good whenever the deferred write then fitted: no 'drain' came.)
+      if (batch.length >= BATCH_BYTES || out.writableLength + batch.length >= out.writableHighWaterMark) return flush();
+      if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
       }
-      return out.writableLength + batch.length < out.writableHighWaterMark;
+      return true;
     },
     onDrain: (cb) => out.once('drain', cb),
   });
