@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:f
 import { join } from 'node:path';
 import { SlipwayClient } from '../api/client';
 import { homePaths, resolveHome, type HomePaths } from '../discovery/home';
+import { lastPortsArgs } from '../discovery/last-ports';
 import { pidAlive, readPlatformFile, type PlatformFile } from '../discovery/platform-file';
 import { platformEnv } from '../discovery/spawn-env';
 import { readToken } from '../discovery/token';
@@ -69,7 +70,7 @@ export async function connect(opts: { autoStart: boolean; quiet?: boolean }): Pr
   if (!info) {
     if (!opts.autoStart) throw new CliError('platform_not_running', 'the Slipway platform is not running; start it with: slipway platform:start --detach');
     if (!opts.quiet) process.stderr.write('Starting the Slipway platform… ');
-    info = await startDetached(paths);
+    info = await startDetached(paths, lastPortsArgs(paths));
     if (!opts.quiet) process.stderr.write('done\n');
   }
   let token: string;
