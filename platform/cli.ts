@@ -95,6 +95,11 @@ export async function main(argv: string[]): Promise<number> {
       writeError(json, 'usage', err.usage ? `${err.message}\nUsage: slipway ${err.usage}` : err.message);
       return 2;
     }
+    if (err instanceof ClientError && err.code === 'platform_stopped') {
+      // The client knows the request; the user knows the command they typed.
+      writeError(json, err.code, `the Slipway platform stopped while running "slipway ${argv.join(' ')}"; start it with: slipway platform:start --detach`);
+      return 1;
+    }
     if (err instanceof CliError || err instanceof ClientError) {
       writeError(json, err.code, err.message);
       return 1;

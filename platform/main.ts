@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { build, type Platform } from './app';
 import { PlatformError } from './errors';
 import { resolveHome } from './discovery/home';
+import { writeLastPorts } from './discovery/last-ports';
 import { removePlatformFile, writePlatformFile } from './discovery/platform-file';
 import { validateSettings, type Settings } from './settings';
 
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   const announced = new Promise<void>((resolve) => (announce = resolve));
   const listening = started.listen((urls) => {
     writePlatformFile(started.ctx.paths.platformJson, { ...urls, pid: process.pid, version: started.ctx.version });
+    writeLastPorts(started.ctx.paths, urls);
     process.stderr.write(`slipway platform ${started.ctx.version}: API ${urls.url}, router ${urls.routerUrl}, home ${home}\n`);
     announce();
   });

@@ -2,8 +2,9 @@
  * The one typed client of the platform API, used by the CLI, the extension and the tests. Its
  * types come from the TypeBox schemas in api/schemas.ts, so client and server cannot drift.
  */
-import { request as httpRequest, type ClientRequest } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { Static } from 'typebox';
+import { NdjsonLines } from './ndjson';
 import type * as S from './schemas';
 import type { LogsQuery as LogsQuerySchema, ScaleChange } from './schemas';
 
@@ -32,39 +33,87 @@ export class SlipwayClient {
     return this.opts.url;
   }
 
-  private async send(method: string, path: string, body?: Json, signal?: AbortSignal): Promise<Response> {
-    let res: Response;
-    try {
-      res = await fetch(this.opts.url + path, {
-        method,
-        signal,
-        headers: {
-          authorization: `Bearer ${this.opts.token}`,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+  /**
+   * One request through node:http (not fetch: undici's pooled connection kept every CLI
+   * command alive 60–100 ms after its answer). Kept-alive sockets of the global agent are
+   * unref'd while idle, so they never hold a process open; the extension still reuses them.
+   * Resolves with the response once its status is 2xx; its body is still to be read.
+   */
+  private send(method: string, path: string, body?: Json, signal?: AbortSignal): Promise<IncomingMessage> {
+    const payload = body !== undefined ? JSON.stringify(body) : undefined;
+    const what = `${method} ${path}`;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(
+        new URL(path, this.opts.url),
+        {
+          method,
+          signal,
+          headers: {
+            authorization: `Bearer ${this.opts.token}`,
+            ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          },
         },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve(res);
+          readBody(res).then(
+            (text) => {
+              let code = 'http_' + status;
+              let message = `the platform answered ${status} ${res.statusMessage ?? ''}`.trimEnd();
+              try {
+                const parsed = JSON.parse(text) as Partial<S.ErrorBody>;
+                if (parsed.error) ({ code, message } = parsed.error);
+              } catch {
+                // not JSON: keep the status line
+              }
+              reject(new ClientError(code, message, status));
+            },
+            (err: unknown) => reject(signal?.aborted ? (err as Error) : platformStopped(what)),
+          );
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (signal?.aborted) return reject(err);
+        // Refused or absent: nothing listens. Reset or hung up: it went away under the request.
+        if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return reject(platformStopped(what));
+        reject(new ClientError('platform_unreachable', `cannot reach the Slipway platform at ${this.opts.url} (${err.code ?? err.message}); start it with: slipway platform:start --detach`, null));
       });
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      const cause = (err as { cause?: { code?: string } }).cause;
-      throw new ClientError('platform_unreachable', `cannot reach the Slipway platform at ${this.opts.url} (${cause?.code ?? (err as Error).message}); start it with: slipway platform:start --detach`, null);
-    }
-    if (!res.ok) {
-      let code = 'http_' + res.status;
-      let message = `the platform answered ${res.status} ${res.statusText}`;
-      try {
-        const parsed = (await res.json()) as Partial<S.ErrorBody>;
-        if (parsed.error) ({ code, message } = parsed.error);
-      } catch {
-        // not JSON: keep the status line
-      }
-      throw new ClientError(code, message, res.status);
-    }
-    return res;
+      req.end(payload);
+    });
   }
 
   private async json<T>(method: string, path: string, body?: Json): Promise<T> {
-    return (await (await this.send(method, path, body)).json()) as T;
+    const res = await this.send(method, path, body);
+    let text: string;
+    try {
+      text = await readBody(res);
+    } catch {
+      throw platformStopped(`${method} ${path}`);
+    }
+    return JSON.parse(text) as T;
+  }
+
+  /**
+   * Each NDJSON item of a streaming response, in order. When `onItem` returns a promise the
+   * response is not read further until it settles: a slow consumer (a full stdout) holds the
+   * socket, not an unbounded queue. Ends when the response does or `signal` aborts.
+   */
+  private async eachItem<T>(res: IncomingMessage, what: string, onItem: (item: T) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
+    const lines = new NdjsonLines();
+    try {
+      for await (const chunk of res) {
+        for (const line of lines.push(chunk as Buffer)) {
+          const pending = onItem(JSON.parse(line) as T);
+          if (pending) await pending;
+        }
+      }
+      for (const line of lines.end()) await onItem(JSON.parse(line) as T);
+    } catch (err) {
+      if (signal?.aborted) return;
+      if (err instanceof SyntaxError || err instanceof ClientError) throw err;
+      throw platformStopped(what);
+    }
+    if (!res.complete && !signal?.aborted) throw platformStopped(what);
   }
 
   status(): Promise<S.PlatformStatus> {
@@ -133,24 +182,20 @@ export class SlipwayClient {
     return this.json('GET', `/apps/${encodeURIComponent(app)}/logs${query(q)}`);
   }
 
-  /** The last lines, then every new line until `signal` aborts (or the platform stops). */
-  async tailLogs(app: string, q: Omit<LogsQuery, 'tail'>, onLine: (line: S.LogLine) => void, signal?: AbortSignal): Promise<void> {
-    const res = await this.send('GET', `/apps/${encodeURIComponent(app)}/logs${query({ ...q, tail: true })}`, undefined, signal);
-    try {
-      for await (const line of readNdjson<S.LogLine>(res)) onLine(line);
-    } catch (err) {
-      if (!signal?.aborted) throw err;
-    }
+  /**
+   * The last lines, then every new line until `signal` aborts (or the platform stops: then a
+   * ClientError `platform_stopped`). `onLine` may return a promise to hold the stream (backpressure).
+   */
+  async tailLogs(app: string, q: Omit<LogsQuery, 'tail'>, onLine: (line: S.LogLine) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
+    const path = `/apps/${encodeURIComponent(app)}/logs${query({ ...q, tail: true })}`;
+    const res = await this.send('GET', path, undefined, signal);
+    await this.eachItem(res, `GET ${path}`, onLine, signal);
   }
 
   /** Platform events (what changed) until `signal` aborts; the first is `hello`. */
   async events(onEvent: (event: S.PlatformEvent) => void, signal?: AbortSignal): Promise<void> {
     const res = await this.send('GET', '/events', undefined, signal);
-    try {
-      for await (const event of readNdjson<S.PlatformEvent>(res)) onEvent(event);
-    } catch (err) {
-      if (!signal?.aborted) throw err;
-    }
+    await this.eachItem(res, 'GET /events', onEvent, signal);
   }
 
   maintenance(app: string, on?: boolean): Promise<{ maintenance: boolean }> {
@@ -234,14 +279,11 @@ export class SlipwayClient {
           res.on('error', () => reject(interrupted()));
           return;
         }
-        let buffer = '';
+        const lines = new NdjsonLines();
         let code: number | null = null;
         res.on('data', (d: Buffer) => {
-          buffer += d.toString();
-          let nl: number;
-          while ((nl = buffer.indexOf('\n')) >= 0) {
-            const ev = JSON.parse(buffer.slice(0, nl)) as S.RunEvent;
-            buffer = buffer.slice(nl + 1);
+          for (const line of lines.push(d)) {
+            const ev = JSON.parse(line) as S.RunEvent;
             if (ev.type === 'stdout') io.onStdout(Buffer.from(ev.data, 'base64'));
             else if (ev.type === 'stderr') io.onStderr(Buffer.from(ev.data, 'base64'));
             else if (ev.type === 'started') io.onStart?.(ev.dyno, ev.tty ?? false);
@@ -263,14 +305,15 @@ export class SlipwayClient {
 
   /** Builds DIR (absolute, on this machine) and releases it; build output arrives line by line. */
   async deploy(app: string, dir: string, opts: { commit?: string | null; onOutput?: (line: string) => void } = {}): Promise<S.Release> {
-    const res = await this.send('POST', `/apps/${encodeURIComponent(app)}/deploys`, { dir, ...(opts.commit ? { commit: opts.commit } : {}) });
+    const path = `/apps/${encodeURIComponent(app)}/deploys`;
+    const res = await this.send('POST', path, { dir, ...(opts.commit ? { commit: opts.commit } : {}) });
     let result: S.Release | undefined;
-    for await (const event of readNdjson<S.DeployEvent>(res)) {
+    await this.eachItem<S.DeployEvent>(res, `POST ${path}`, (event) => {
       if (event.type === 'output') opts.onOutput?.(event.line);
       else if (event.type === 'release') result = event.release;
-      else throw new ClientError(event.error.code, event.error.message, res.status);
-    }
-    if (!result) throw new ClientError('deploy_interrupted', 'the deploy stream ended without a result (did the platform stop?); check `slipway releases`', res.status);
+      else throw new ClientError(event.error.code, event.error.message, res.statusCode ?? null);
+    });
+    if (!result) throw new ClientError('deploy_interrupted', 'the deploy stream ended without a result (did the platform stop?); check `slipway releases`', res.statusCode ?? null);
     return result;
   }
 }
@@ -313,19 +356,17 @@ function query(q: Record<string, string | number | boolean | undefined>): string
   return text ? `?${text}` : '';
 }
 
-/** Parses an NDJSON response body as it arrives. */
-export async function* readNdjson<T>(res: Response): AsyncGenerator<T> {
-  if (!res.body) return;
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (line.trim()) yield JSON.parse(line) as T;
-    }
-  }
-  if (buffer.trim()) yield JSON.parse(buffer) as T;
+/** The platform went away while it had a request of ours (cli.ts says which command). */
+function platformStopped(what: string): ClientError {
+  return new ClientError('platform_stopped', `the Slipway platform stopped while answering ${what}; start it with: slipway platform:start --detach`, null);
+}
+
+/** A whole (small) response body; rejects if the connection drops before its end. */
+function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (d: Buffer) => chunks.push(d));
+    res.on('end', () => (res.complete ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error('aborted'))));
+    res.on('error', reject);
+  });
 }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { SlipwayClient } from '../api/client';
 import { homePaths, resolveHome, type HomePaths } from '../discovery/home';
+import { lastPortsArgs } from '../discovery/last-ports';
 import type { PlatformFile } from '../discovery/platform-file';
 import { PlatformStartError, runningPlatform, startPlatform } from '../discovery/start';
 import { readToken } from '../discovery/token';
@@ -22,6 +23,9 @@ export async function startDetached(paths: HomePaths, args: string[] = [], timeo
   try {
     return await startPlatform({ script: platformScript(), paths, args, timeoutMs }).ready;
   } catch (err) {
+    // Another CLI or the editor may have started one on this home first: use it.
+    const other = runningPlatform(paths);
+    if (other) return other;
     if (err instanceof PlatformStartError) throw new CliError(err.code, err.message);
     throw err;
   }
@@ -39,7 +43,7 @@ export async function connect(opts: { autoStart: boolean; quiet?: boolean }): Pr
   if (!info) {
     if (!opts.autoStart) throw new CliError('platform_not_running', 'the Slipway platform is not running; start it with: slipway platform:start --detach');
     if (!opts.quiet) process.stderr.write('Starting the Slipway platform… ');
-    info = await startDetached(paths);
+    info = await startDetached(paths, lastPortsArgs(paths));
     if (!opts.quiet) process.stderr.write('done\n');
   }
   let token: string;

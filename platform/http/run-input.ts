@@ -4,7 +4,7 @@
  * than MAX_LINE ends the input (the command's stdin closes).
  */
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import { NdjsonLines } from '../api/ndjson';
 import type { RunInput } from '../api/schemas';
 
 const MAX_LINE = 1024 * 1024;
@@ -27,8 +27,7 @@ export function parseRunInput(line: string): RunInput | null {
 
 /** Calls `onInput` for each line of `body`, then `onEnd` once (end of body, error or overlong line). */
 export function readRunInput(body: Readable, onInput: (input: RunInput) => void, onEnd: () => void): void {
-  const decoder = new StringDecoder('utf8');
-  let buffer = '';
+  const lines = new NdjsonLines();
   let ended = false;
   const end = () => {
     if (ended) return;
@@ -38,14 +37,11 @@ export function readRunInput(body: Readable, onInput: (input: RunInput) => void,
     onEnd();
   };
   const onData = (chunk: Buffer) => {
-    buffer += decoder.write(chunk);
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const input = parseRunInput(buffer.slice(0, nl));
-      buffer = buffer.slice(nl + 1);
+    for (const line of lines.push(chunk)) {
+      const input = parseRunInput(line);
       if (input) onInput(input);
     }
-    if (buffer.length > MAX_LINE) end();
+    if (lines.pending > MAX_LINE) end();
   };
   body.on('data', onData);
   body.once('end', end);

@@ -33,7 +33,19 @@ export const logsCommands: Command[] = [
         const abort = new AbortController();
         process.once('SIGINT', () => abort.abort());
         process.stdout.on('error', () => abort.abort()); // e.g. `| head`
-        await client.tailLogs(app, q, show, abort.signal);
+        // Behind a slow stdout (a pipe, a terminal under load) the response is not read while
+        // stdout is full: the platform's follower drops what does not fit and says so with its
+        // L10 line, and this process stays small instead of queueing the difference.
+        const drained = () => new Promise<void>((resolve) => {
+          const done = () => {
+            process.stdout.off('drain', done);
+            abort.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          process.stdout.on('drain', done);
+          abort.signal.addEventListener('abort', done);
+        });
+        await client.tailLogs(app, q, (line) => (show(line) ? undefined : drained()), abort.signal);
         return 0;
       }
       const lines = await client.logs(app, q);
