@@ -32,7 +32,12 @@ export interface ExchangeContext {
   origin(port: number): string;
   log(app: string, line: string): void;
   timeoutMs(): number;
+  /** An exchange begins (+1) or ends (-1) on a dyno port: refresh() waits for a leaving dyno's. */
+  inflight(app: string, port: number, delta: 1 | -1): void;
 }
+
+/** Methods that a dyno may safely see twice: retried elsewhere on a connection lost before any answer. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 const kExchange = Symbol('exchange');
 type TrackedResponse = ServerResponse & { [kExchange]?: HttpExchange };
@@ -116,7 +121,9 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
   }
 
   start(target: RouteTarget): void {
+    if (this.target) this.ctx.inflight(this.app, this.target.port, -1);
     this.target = target;
+    this.ctx.inflight(this.app, target.port, 1);
     this.abort = null;
     this.ctx.dispatcher.dispatch(
       {
@@ -196,6 +203,9 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
     const code = errorCode(err);
     if (code === 'UND_ERR_HEADERS_TIMEOUT') return this.fail('H12');
     if (code === 'ECONNREFUSED') return this.refused();
+    // A kept-alive connection the dyno closed (or reset) as the request went out: nothing was
+    // answered, so a request without a body goes to another up dyno, as a refused one does.
+    if ((code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') && !this.forwarded.hasBody && IDEMPOTENT.has(this.req.method ?? 'GET')) return this.refused();
     this.fail('H13');
   }
 
@@ -242,6 +252,7 @@ export class HttpExchange implements Dispatcher.DispatchHandler {
   private finish(code: 'H10' | 'H12' | 'H13' | 'H14' | 'H18' | 'H27' | 'H80' | null, status: number): void {
     if (this.done) return;
     this.done = true;
+    if (this.target) this.ctx.inflight(this.app, this.target.port, -1);
     (this.res as TrackedResponse)[kExchange] = undefined;
     const now = Date.now();
     const connected = this.connectedAt || now;

@@ -51,8 +51,9 @@ export interface Router {
    */
   listen(port: number, bound?: (port: number) => void): Promise<number>;
   /**
-   * Routes changed: resolves once new requests see them. The node engine resolves routes per
-   * request, so this is a no-op there; the nginx engine rewrites its config and reloads.
+   * Routes changed: resolves once new requests see them and no request is in flight to a dyno
+   * that left them (node engine; it resolves routes per request); the nginx engine rewrites its
+   * config and reloads.
    */
   refresh(): Promise<void>;
   close(): Promise<void>;
@@ -109,11 +110,16 @@ const newAgent = (): Agent => new (require('undici') as typeof import('undici'))
 const newWebSockets = (ctx: ExchangeContext): WebSocketPassage => new (require('./websocket') as typeof import('./websocket')).WebSocketPassage(ctx);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** How long refresh() waits for the requests in flight to a leaving dyno. */
+const DRAIN_MS = 10_000;
+
 export function createRouter(opts: RouterOptions): Router & { server: Server } {
   let agent: Agent | undefined;
   const next = new Map<string, number>();
   const origins = new Map<number, string>();
   const hosts = new HostCache();
+  /** Exchanges in flight per dyno port, with the app they are for. */
+  const busy = new Map<number, { app: string; n: number }>();
 
   const log = (app: string, line: string): void => {
     try {
@@ -150,7 +156,33 @@ export function createRouter(opts: RouterOptions): Router & { server: Server } {
     },
     log,
     timeoutMs: () => opts.timeoutMs(),
+    inflight(app, port, delta) {
+      const b = busy.get(port);
+      if (b) {
+        b.n += delta;
+        if (b.n <= 0) busy.delete(port);
+      } else if (delta > 0) busy.set(port, { app, n: 1 });
+    },
   };
+
+  /** A port with requests in flight that its app no longer routes to (a dyno about to stop). */
+  const leaving = (): boolean => {
+    for (const [port, { app }] of busy) {
+      const route = opts.resolve(app);
+      if (!route || !route.targets.some((t) => t.port === port)) return true;
+    }
+    return false;
+  };
+
+  /**
+   * Routes are resolved per request; what a change needs is that a dyno leaving them gets no
+   * SIGTERM while it still answers: resolves once no request is in flight to such a dyno (at
+   * most DRAIN_MS: a long stream's dyno stops all the same, as on Heroku).
+   */
+  async function drained(): Promise<void> {
+    const deadline = Date.now() + DRAIN_MS;
+    while (leaving() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
   let websockets: WebSocketPassage | undefined;
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -217,7 +249,7 @@ export function createRouter(opts: RouterOptions): Router & { server: Server } {
   return {
     engine: 'node',
     server,
-    refresh: () => Promise.resolve(),
+    refresh: drained,
     listen(port: number, bound?: (port: number) => void): Promise<number> {
       return new Promise((resolve, reject) => {
         const onError = (err: Error): void => reject(err);
