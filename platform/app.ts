@@ -25,6 +25,10 @@ import { ajvOptions, compilersFactory } from './http/validators';
 import { registerDynoRoutes, registerRoutes, registerStreamRoutes } from './http/routes';
 import { registerGitRoutes } from './git/routes';
 import { VERSION } from './shared/version';
+import { AddonServers } from './addons/addon-servers';
+import { startAddons } from './addons/addons';
+import { failRunningBackups } from './addons/backups';
+import { registerAddonRoutes } from './http/addon-routes';
 
 export interface BuildOptions {
   home: string;
@@ -78,6 +82,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
     logs,
     dynos,
     events,
+    addons: new AddonServers(paths.root, (message) => process.stderr.write(`slipway platform: ${message}\n`)),
     apps: new Map(),
     version: VERSION,
     routerPort: () => routerPort,
@@ -87,6 +92,9 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   await dynos.recover();
   await failPendingReleases(ctx);
   await collectSlugGarbage(ctx);
+  // the add-ons' servers are up (or taken over) before any dyno starts (listen runs the formations)
+  await failRunningBackups(ctx);
+  await startAddons(ctx);
 
   const router: Router = (routerBuilt = createPlatformRouter({
     engine: settings.routerEngine,
@@ -135,6 +143,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   registerStreamRoutes(fastify, ctx);
   registerDynoRoutes(fastify, ctx);
   registerGitRoutes(fastify, ctx);
+  registerAddonRoutes(fastify, ctx);
 
   let closed: Promise<void> | null = null;
   const close = () =>
@@ -143,6 +152,8 @@ export async function build(opts: BuildOptions): Promise<Platform> {
       await fastify.close();
       await ctx.locks.idle();
       await dynos.stopAll();
+      // after the dynos: an app never sees its database go away under it
+      await ctx.addons.stopAll();
       await logs.close();
       await db.close();
     })());

@@ -2,6 +2,7 @@
  * Everything a service function needs, built once by `build(opts)` in app.ts and passed down
  * explicitly (no module-level state, so tests can run several platforms in one process).
  */
+import type { AddonServers } from './addons/addon-servers';
 import type { DynoManager } from './dynos';
 import type { EventBus } from './events';
 import type { HomePaths } from './discovery/home';
@@ -23,6 +24,8 @@ export interface PlatformContext {
   logs: LogStore;
   dynos: DynoManager;
   events: EventBus;
+  /** The add-ons' servers (PostgreSQL cluster, redis-servers). */
+  addons: AddonServers;
   /** Every app, kept in memory for the router (loaded at start, updated by the services). */
   apps: Map<string, AppRuntimeState>;
   version: string;

@@ -2,12 +2,15 @@
  * The platform's state in LevelDB (`level`), JSON values. Keys:
  *   app!NAME               AppRecord
  *   rel!NAME!0000000042    ReleaseRecord (zero-padded so that key order is version order)
+ *   addon!APP!NAME         AddonRecord (addons/records.ts)
+ *   backup!APP!b001        BackupRecord (addons/records.ts)
  * Writes that belong together (a release and the app's pointer to it) go in one batch, so a
  * crash never leaves half a release.
  */
 import { Level } from 'level';
 import type { ConfigVars, Formation } from '../api/schemas';
 import { PlatformError } from '../errors';
+import type { AddonRecord, BackupRecord } from '../addons/records';
 
 export interface AppRecord {
   name: string;
@@ -38,14 +41,23 @@ export interface ReleaseRecord {
   createdAt: string;
   config: ConfigVars;
   processTypes: Record<string, string>;
+  /** The add-ons attached when the release was made (absent on releases made before add-ons). */
+  addons?: { name: string; service: string; attachment: string; configVar: string }[];
+  /** The data backup captured before its release phase (addons/backups.ts), if any. */
+  backup?: string | null;
 }
 
-type Value = AppRecord | ReleaseRecord;
+type Value = AppRecord | ReleaseRecord | AddonRecord | BackupRecord;
+export type DbValue = Value;
 export type Db = Level<string, Value>;
 
 export const appKey = (name: string) => `app!${name}`;
 export const releaseKey = (name: string, version: number) => `rel!${name}!${String(version).padStart(10, '0')}`;
 export const releasePrefix = (name: string) => `rel!${name}!`;
+export const addonKey = (app: string, name: string) => `addon!${app}!${name}`;
+export const addonPrefix = (app: string) => `addon!${app}!`;
+export const backupKey = (app: string, id: string) => `backup!${app}!${id}`;
+export const backupPrefix = (app: string) => `backup!${app}!`;
 
 export async function openDb(location: string): Promise<Db> {
   const db = new Level<string, Value>(location, { valueEncoding: 'json' });
