@@ -17,9 +17,12 @@ import { platformCommands } from './cli/commands/platform';
 import { releaseCommands } from './cli/commands/releases';
 import { gitCommands } from './cli/commands/git';
 import { buildpacksCommands } from './cli/commands/buildpacks';
+import { addonsCommands } from './cli/commands/addons';
+import { pgCommands } from './cli/commands/pg';
+import { redisCommands } from './cli/commands/redis';
 import { VERSION } from './shared/version';
 
-const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands, ...gitCommands, ...buildpacksCommands];
+const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands, ...gitCommands, ...buildpacksCommands, ...addonsCommands, ...pgCommands, ...redisCommands];
 const COMMON: OptionSpec = {
   app: { type: 'string', short: 'a' },
   json: { type: 'boolean' },

@@ -87,9 +87,11 @@ export class RedisServer {
 
   /** SIGTERM: redis flushes its append-only file and exits. */
   async stop(): Promise<void> {
+    // a pid this run started or took over is ours; one read from the file is checked first
     const pid = this.pid ?? this.pidFromFile();
+    const known = this.pid !== null;
     this.pid = null;
-    if (pid !== null && isOurServer(pid, this.dir)) await stopPid(pid, 'SIGTERM', 30_000);
+    if (pid !== null && (known || isOurServer(pid, this.dir))) await stopPid(pid, 'SIGTERM', 30_000);
   }
 
   /** Stops it and removes its data (addons:destroy). */
