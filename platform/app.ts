@@ -29,6 +29,10 @@ import { registerDynoRoutes, registerRoutes, registerStreamRoutes } from './http
 import { registerGitRoutes } from './git/routes';
 import { registerBackupRoutes } from './http/backup-routes';
 import { VERSION } from './shared/version';
+import { AddonServers } from './addons/addon-servers';
+import { startAddons } from './addons/addons';
+import { failRunningBackups } from './addons/backups';
+import { registerAddonRoutes } from './http/addon-routes';
 
 export interface BuildOptions {
   home: string;
@@ -84,6 +88,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
     dynos,
     builds: new BuildCaches(),
     events,
+    addons: new AddonServers(paths.root, (message) => process.stderr.write(`slipway platform: ${message}\n`)),
     apps: new Map(),
     version: VERSION,
     routerPort: () => routerPort,
@@ -104,6 +109,9 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   if (sweep.movedAside.length > 0) {
     process.stderr.write(`slipway platform: ${sweep.movedAside.length} slug(s) that no release mentions were moved aside to ${dirname(sweep.movedAside[0])} (platform:status lists them; remove them yourself when sure)\n`);
   }
+  // the add-ons' servers are up (or taken over) before any dyno starts (listen runs the formations)
+  await failRunningBackups(ctx);
+  await startAddons(ctx);
 
   const router: Router = (routerBuilt = createPlatformRouter({
     engine: settings.routerEngine,
@@ -153,6 +161,7 @@ export async function build(opts: BuildOptions): Promise<Platform> {
   registerDynoRoutes(fastify, ctx);
   registerGitRoutes(fastify, ctx);
   registerBackupRoutes(fastify, ctx);
+  registerAddonRoutes(fastify, ctx);
 
   let closed: Promise<void> | null = null;
   const close = () =>
@@ -161,6 +170,8 @@ export async function build(opts: BuildOptions): Promise<Platform> {
       await fastify.close();
       await ctx.locks.idle();
       await dynos.stopAll();
+      // after the dynos: an app never sees its database go away under it
+      await ctx.addons.stopAll();
       await logs.close();
       await closeDb(db, paths);
     })());

@@ -19,9 +19,12 @@ import { releaseCommands } from './cli/commands/releases';
 import { gitCommands } from './cli/commands/git';
 import { buildpacksCommands } from './cli/commands/buildpacks';
 import { backupCommands } from './cli/commands/backup';
+import { addonsCommands } from './cli/commands/addons';
+import { pgCommands } from './cli/commands/pg';
+import { redisCommands } from './cli/commands/redis';
 import { VERSION } from './shared/version';
 
-const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands, ...gitCommands, ...buildpacksCommands, ...backupCommands];
+const COMMANDS: Command[] = [...platformCommands, ...appsCommands, ...releaseCommands, ...configCommands, ...psCommands, ...logsCommands, ...localCommands, ...gitCommands, ...buildpacksCommands, ...backupCommands, ...addonsCommands, ...pgCommands, ...redisCommands];
 const COMMON: OptionSpec = {
   app: { type: 'string', short: 'a' },
   json: { type: 'boolean' },

@@ -3,6 +3,7 @@
  * explicitly (no module-level state, so tests can run several platforms in one process).
  */
 import type { BuildCaches } from './builds/build';
+import type { AddonServers } from './addons/addon-servers';
 import type { DynoManager } from './dynos';
 import type { EventBus } from './events';
 import type { HomePaths } from './discovery/home';
@@ -26,6 +27,8 @@ export interface PlatformContext {
   /** What builds keep from one to the next (directory listings, the last slug of each app). */
   builds: BuildCaches;
   events: EventBus;
+  /** The add-ons' servers (PostgreSQL cluster, redis-servers). */
+  addons: AddonServers;
   /** Every app, kept in memory for the router (loaded at start, updated by the services). */
   apps: Map<string, AppRuntimeState>;
   version: string;

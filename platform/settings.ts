@@ -23,6 +23,8 @@ export interface Settings {
   preboot: boolean;
   /** What serves the router's port: `auto` (nginx when installed), `node` or `nginx` (router/engine.ts). */
   routerEngine: RouterEngineSetting;
+  /** Capture a data backup before the release phase of an app with PostgreSQL (addons/backups.ts). */
+  backupBeforeRelease: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -37,6 +39,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   logHistoryLines: 100000,
   preboot: true,
   routerEngine: 'auto',
+  backupBeforeRelease: true,
 });
 
 const PORT_KEYS = new Set(['apiPort', 'routerPort']);

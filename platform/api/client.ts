@@ -316,6 +316,72 @@ export class SlipwayClient {
     if (!result) throw new ClientError('deploy_interrupted', 'the deploy stream ended without a result (did the platform stop?); check `slipway releases`', res.statusCode ?? null);
     return result;
   }
+
+  // ---- Add-ons and backups ----
+
+  /** Rollback with the data-safe options (`--restore-data --confirm APP`). */
+  rollbackWith(app: string, body: { version?: number; restoreData?: boolean; confirm?: string }): Promise<S.RollbackResult> {
+    return this.json('POST', `/apps/${encodeURIComponent(app)}/rollback`, body);
+  }
+
+  addons(app: string): Promise<S.Addon[]> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/addons`);
+  }
+
+  createAddon(app: string, service: string, as?: string): Promise<S.CreateAddonResult> {
+    return this.json('POST', `/apps/${encodeURIComponent(app)}/addons`, as === undefined ? { service } : { service, as });
+  }
+
+  addon(app: string, name: string): Promise<S.Addon> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/addons/${encodeURIComponent(name)}`);
+  }
+
+  destroyAddon(app: string, name: string, confirm?: string): Promise<S.DestroyAddonResult> {
+    return this.json('DELETE', `/apps/${encodeURIComponent(app)}/addons/${encodeURIComponent(name)}`, confirm === undefined ? {} : { confirm });
+  }
+
+  pgInfo(app: string): Promise<S.PgInfo[]> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/pg`);
+  }
+
+  pgCredentials(app: string, addon?: string): Promise<S.AddonCredentials> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/pg/credentials${addon ? `?addon=${encodeURIComponent(addon)}` : ''}`);
+  }
+
+  pgReset(app: string, addon: string | undefined, confirm: string | undefined): Promise<S.Addon> {
+    return this.json('POST', `/apps/${encodeURIComponent(app)}/pg/reset`, { ...(addon ? { addon } : {}), ...(confirm !== undefined ? { confirm } : {}) });
+  }
+
+  redisInfo(app: string): Promise<S.RedisInfo[]> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/redis`);
+  }
+
+  redisCredentials(app: string, addon?: string): Promise<S.AddonCredentials> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/redis/credentials${addon ? `?addon=${encodeURIComponent(addon)}` : ''}`);
+  }
+
+  backups(app: string): Promise<S.Backup[]> {
+    return this.json('GET', `/apps/${encodeURIComponent(app)}/backups`);
+  }
+
+  captureBackup(app: string, addon?: string): Promise<S.Backup> {
+    return this.json('POST', `/apps/${encodeURIComponent(app)}/backups`, addon ? { addon } : {});
+  }
+
+  restoreBackup(app: string, opts: { backup?: string; addon?: string; confirm?: string }): Promise<S.RestoreResult> {
+    return this.json('POST', `/apps/${encodeURIComponent(app)}/backups/restore`, opts);
+  }
+
+  deleteBackup(app: string, backup: string, confirm?: string): Promise<S.Backup> {
+    return this.json('DELETE', `/apps/${encodeURIComponent(app)}/backups/${encodeURIComponent(backup)}`, confirm === undefined ? {} : { confirm });
+  }
+
+  /** The dump file of BACKUP (default the newest): its id and a stream of its bytes. */
+  async downloadBackup(app: string, backup?: string): Promise<{ id: string; body: NodeJS.ReadableStream }> {
+    const res = await this.send('GET', `/apps/${encodeURIComponent(app)}/backups/${encodeURIComponent(backup ?? 'latest')}/download`);
+    const id = res.headers['x-backup-id'];
+    return { id: typeof id === 'string' ? id : (backup ?? 'latest'), body: res };
+  }
 }
 
 export type LogsQuery = Static<typeof LogsQuerySchema>;

@@ -58,6 +58,8 @@ export const Release = Type.Object({
   slug: Type.Object({ id: Type.String(), size: Type.Integer() }),
   commit: Nullable(Type.String()),
   createdAt: Type.String(),
+  /** The data backup captured before this release's release phase (b003), or null. */
+  backup: Type.Optional(Nullable(Type.String())),
 });
 export type Release = Static<typeof Release>;
 
@@ -65,13 +67,20 @@ export const ReleaseInfo = Type.Object({
   ...Release.properties,
   config: ConfigVars,
   processTypes: Type.Record(Type.String(), Type.String()),
+  /** The add-ons attached when the release was made. */
+  addons: Type.Optional(Type.Array(Type.Object({ name: Type.String(), service: Type.String(), attachment: Type.String(), configVar: Type.String() }))),
 });
 export type ReleaseInfo = Static<typeof ReleaseInfo>;
 
 export const ReleasesQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1 })) });
 export const ReleaseParams = Type.Object({ app: AppName, version: Type.Integer({ minimum: 1 }) });
 
-export const RollbackBody = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) });
+export const RollbackBody = Type.Object({
+  version: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Also restore the data backup captured before the release that followed `version`. */
+  restoreData: Type.Optional(Type.Boolean()),
+  confirm: Type.Optional(Type.String({ maxLength: 200 })),
+});
 /** What a rollback restored, so that the CLI and the editor can say it. */
 export const RollbackResult = Type.Object({
   release: Release,
@@ -83,6 +92,12 @@ export const RollbackResult = Type.Object({
     removed: Type.Array(Type.String()),
     changed: Type.Array(Type.String()),
   }),
+  /** The backup restored with --restore-data, or null. */
+  restoredBackup: Type.Optional(Nullable(Type.String())),
+  /** The before-release backup that --restore-data would restore (said when it was not asked for). */
+  dataBackup: Type.Optional(Nullable(Type.String())),
+  /** Add-on config vars kept as attached now rather than as the target had them. */
+  addonVarsKept: Type.Optional(Type.Array(Type.String())),
 });
 export type RollbackResult = Static<typeof RollbackResult>;
 
@@ -180,7 +195,7 @@ export const Maintenance = Type.Object({ maintenance: Type.Boolean() });
 
 /** The platform's event stream (GET /events, NDJSON): what changed, so views refresh without polling. */
 export const PlatformEvent = Type.Object({
-  kind: Type.Union([Type.Literal('apps'), Type.Literal('releases'), Type.Literal('config'), Type.Literal('dynos'), Type.Literal('formation'), Type.Literal('hello')]),
+  kind: Type.Union([Type.Literal('apps'), Type.Literal('releases'), Type.Literal('config'), Type.Literal('dynos'), Type.Literal('formation'), Type.Literal('addons'), Type.Literal('backups'), Type.Literal('hello')]),
   app: Nullable(Type.String()),
   time: Type.String(),
 });
@@ -225,3 +240,53 @@ export const BackupResult = Type.Object({
   slugs: Type.Integer(),
 });
 export type BackupResult = Static<typeof BackupResult>;
+// ---- Add-ons and backups (PLATFORM.md "Add-ons") ----
+
+export const AddonState = Type.Union([Type.Literal('provisioning'), Type.Literal('available'), Type.Literal('failed'), Type.Literal('deprovisioning')]);
+/** Never the URL: `config:get` gives it. */
+export const Addon = Type.Object({
+  name: Type.String(),
+  app: Type.String(),
+  service: Type.String(),
+  plan: Type.String(),
+  attachment: Type.String(),
+  configVar: Type.String(),
+  state: AddonState,
+  createdAt: Type.String(),
+});
+export type Addon = Static<typeof Addon>;
+export const AddonParams = Type.Object({ app: AppName, addon: Type.String({ minLength: 1, maxLength: 128 }) });
+export const CreateAddonBody = Type.Object({ service: Type.String({ minLength: 1, maxLength: 128 }), as: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) });
+export const CreateAddonResult = Type.Object({ addon: Addon, release: Nullable(Release) });
+export type CreateAddonResult = Static<typeof CreateAddonResult>;
+export const ConfirmBody = Type.Object({ confirm: Type.Optional(Type.String({ maxLength: 200 })) });
+export const DestroyAddonResult = Type.Object({ destroyed: Type.String(), release: Nullable(Release) });
+export type DestroyAddonResult = Static<typeof DestroyAddonResult>;
+export const PgInfo = Type.Object({ ...Addon.properties, tables: Type.Integer(), bytes: Type.Integer(), version: Type.String() });
+export type PgInfo = Static<typeof PgInfo>;
+export const RedisInfo = Type.Object({ ...Addon.properties, keys: Type.Integer(), usedMemory: Type.Integer(), version: Type.String() });
+export type RedisInfo = Static<typeof RedisInfo>;
+
+export const Backup = Type.Object({
+  id: Type.String(),
+  addon: Type.String(),
+  createdAt: Type.String(),
+  bytes: Type.Integer(),
+  status: Type.Union([Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
+  reason: Type.String(),
+});
+export type Backup = Static<typeof Backup>;
+export const BackupParams = Type.Object({ app: AppName, backup: Type.String({ minLength: 1, maxLength: 64 }) });
+export const CaptureBody = Type.Object({ addon: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) });
+export const RestoreBody = Type.Object({
+  backup: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  addon: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  confirm: Type.Optional(Type.String({ maxLength: 200 })),
+});
+export const RestoreResult = Type.Object({ restored: Type.String(), addon: Type.String() });
+export type RestoreResult = Static<typeof RestoreResult>;
+export const ResetBody = Type.Object({ addon: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), confirm: Type.Optional(Type.String({ maxLength: 200 })) });
+/** What pg:psql / redis:cli need to run the local client: the add-on and its URL. */
+export const AddonCredentials = Type.Object({ addon: Addon, url: Type.String() });
+export type AddonCredentials = Static<typeof AddonCredentials>;
+export const CredentialsQuery = Type.Object({ addon: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) });

@@ -7,6 +7,7 @@ import { appWorkDir } from '../discovery/home';
 import { appKey, getOptional, listPrefix, releaseKey, releasePrefix, type AppRecord, type ReleaseRecord } from '../store/db';
 import { removeUnusedSlugs } from '../store/slug-gc';
 import { checkAppName } from './names';
+import { destroyAppAddons } from '../addons/addons';
 
 export function appUrl(ctx: PlatformContext, name: string): string {
   return `http://${name}.localhost:${ctx.routerPort()}/`;
@@ -61,6 +62,8 @@ export async function destroyApp(ctx: PlatformContext, name: string): Promise<vo
   await getApp(ctx, name);
   const slugs = await ctx.locks.run(name, async () => {
     await ctx.dynos.stopApp(name);
+    // the dynos are gone first, so no app holds a connection to a database being dropped
+    await destroyAppAddons(ctx, name);
     const releases = await listPrefix<ReleaseRecord>(ctx.db, releasePrefix(name));
     const ops = [
       { type: 'del' as const, key: appKey(name) },

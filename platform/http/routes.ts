@@ -73,7 +73,7 @@ export function registerRoutes(fastify: FastifyInstance, ctx: PlatformContext, h
   );
 
   app.post('/apps/:app/rollback', { schema: { params: S.AppParams, body: S.RollbackBody, response: { 201: S.RollbackResult } } }, async (req, reply) => {
-    return reply.code(201).send(await rollback(ctx, req.params.app, req.body.version));
+    return reply.code(201).send(await rollback(ctx, req.params.app, req.body.version, { restoreData: req.body.restoreData, confirm: req.body.confirm }));
   });
 
   app.get('/apps/:app/config', { schema: { params: S.AppParams, response: { 200: S.ConfigVars } } }, async (req) => getConfig(ctx, req.params.app));

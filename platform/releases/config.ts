@@ -8,6 +8,7 @@ import type { PlatformContext } from '../context';
 import { invalid } from '../errors';
 import { appKey, type ReleaseRecord } from '../store/db';
 import { launchRelease, currentRelease, toApiRelease } from './releases';
+import { appAddons } from '../addons/records';
 
 export const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const CONFIG_MAX_BYTES = 32 * 1024;
@@ -51,6 +52,12 @@ export async function changeConfig(ctx: PlatformContext, appName: string, set: C
   }
   for (const key of [...setKeys, ...unset]) checkConfigKey(key);
   for (const key of setKeys) checkConfigValue(key, set[key]);
+  // an add-on's attachment var follows the add-on (PLATFORM.md "Add-ons")
+  const owned = new Map((await appAddons(ctx.db, appName)).map((a) => [a.configVar, a]));
+  for (const key of [...setKeys, ...unset]) {
+    const addon = owned.get(key);
+    if (addon) throw invalid('config_owned_by_addon', `${key} belongs to add-on ${addon.name} (attached as ${addon.attachment}) and follows it; it cannot be set or unset. Use another name, or: slipway addons:destroy ${addon.name} --confirm ${appName}`);
+  }
   return ctx.locks.run(appName, async () => {
     const app = await getApp(ctx, appName);
     // no prototype: `constructor` or `__proto__` are keys like any other (the key rule refuses them anyway)

@@ -15,8 +15,10 @@ import { getApp } from '../apps/apps';
 import type { PlatformContext } from '../context';
 import type { ReleaseSpec } from '../dynos';
 import { PlatformError, invalid, notFound } from '../errors';
-import { appKey, getOptional, listPrefix, releaseKey, releasePrefix, type AppRecord, type ReleaseRecord } from '../store/db';
+import { appKey, getOptional, listPrefix, releaseKey, releasePrefix, type AppRecord, type DbValue, type ReleaseRecord } from '../store/db';
 import { nextFormation } from './formation';
+import { attachedAddons, releaseAddon } from '../addons/records';
+import { captureBeforeRelease } from '../addons/backups';
 
 export function toApiRelease(app: AppRecord, rec: ReleaseRecord): Release {
   return {
@@ -27,11 +29,12 @@ export function toApiRelease(app: AppRecord, rec: ReleaseRecord): Release {
     slug: { id: rec.slugId, size: rec.slugSize },
     commit: rec.commit,
     createdAt: rec.createdAt,
+    backup: rec.backup ?? null,
   };
 }
 
 export function toApiReleaseInfo(app: AppRecord, rec: ReleaseRecord): ReleaseInfo {
-  return { ...toApiRelease(app, rec), config: rec.config, processTypes: rec.processTypes };
+  return { ...toApiRelease(app, rec), config: rec.config, processTypes: rec.processTypes, addons: rec.addons ?? [] };
 }
 
 export async function listReleases(ctx: PlatformContext, app: AppRecord, limit?: number): Promise<ReleaseRecord[]> {
@@ -82,7 +85,10 @@ export function releaseSpec(ctx: PlatformContext, rec: ReleaseRecord): ReleaseSp
   };
 }
 
-export type ReleaseDraft = Pick<ReleaseRecord, 'description' | 'slugId' | 'slugSize' | 'commit' | 'config' | 'processTypes'>;
+export type ReleaseDraft = Pick<ReleaseRecord, 'description' | 'slugId' | 'slugSize' | 'commit' | 'config' | 'processTypes'> & Pick<ReleaseRecord, 'addons'>;
+
+/** Writes that belong to the release going live (an add-on attached or detached): in its batch. */
+export type ReleaseOps = { type: 'put'; key: string; value: DbValue }[];
 
 /**
  * Makes the next release and launches it (see the top of this file). Must run under the app's
@@ -95,9 +101,11 @@ export async function launchRelease(
   app: AppRecord,
   draft: ReleaseDraft,
   log: (line: string) => void = () => undefined,
+  ops: ReleaseOps = [],
 ): Promise<{ app: AppRecord; release: ReleaseRecord }> {
   const version = app.lastVersion + 1;
-  let release: ReleaseRecord = { app: app.name, version, status: 'pending', createdAt: new Date().toISOString(), ...draft };
+  const addons = draft.addons ?? (await attachedAddons(ctx.db, app.name)).map(releaseAddon);
+  let release: ReleaseRecord = { app: app.name, version, status: 'pending', createdAt: new Date().toISOString(), ...draft, addons, backup: null };
   const reserved: AppRecord = { ...app, lastVersion: version };
   await ctx.db.batch([
     { type: 'put', key: releaseKey(app.name, version), value: release },
@@ -106,6 +114,20 @@ export async function launchRelease(
   ctx.logs.append(app.name, 'api', 'api', `${draft.description}`);
 
   if (draft.processTypes.release) {
+    // Data-safe releases: the database as it was before the migration (PLATFORM.md "Add-ons").
+    let backup: string | null;
+    try {
+      backup = await captureBeforeRelease(ctx, app.name, version, log);
+    } catch (err) {
+      release = { ...release, status: 'failed' };
+      await ctx.db.put(releaseKey(app.name, version), release);
+      ctx.events.emit('releases', app.name);
+      throw new PlatformError('release_failed', `the backup before the release phase failed, so the release command did not run; v${version} is marked failed: ${(err as Error).message}`, 422);
+    }
+    if (backup) {
+      release = { ...release, backup };
+      await ctx.db.put(releaseKey(app.name, version), release);
+    }
     log('-----> Running release command...');
     const stop = ctx.logs.follow(app.name, { dyno: 'release', source: 'app' }, {
       write: (line) => (log(`       ${line.message}`), true),
@@ -140,6 +162,7 @@ export async function launchRelease(
   await ctx.db.batch([
     { type: 'put', key: releaseKey(app.name, version), value: release },
     { type: 'put', key: appKey(app.name), value: next },
+    ...ops,
   ]);
   ctx.logs.append(app.name, 'api', 'api', `Release v${version} created`);
   ctx.events.emit('releases', app.name);

@@ -2,6 +2,8 @@
  * The platform's state in LevelDB (`level`), JSON values. Keys:
  *   app!NAME               AppRecord
  *   rel!NAME!0000000042    ReleaseRecord (zero-padded so that key order is version order)
+ *   addon!APP!NAME         AddonRecord (addons/records.ts)
+ *   backup!APP!b001        BackupRecord (addons/records.ts)
  * Writes that belong together (a release and the app's pointer to it) go in one batch, so a
  * crash never leaves half a release.
  */
@@ -10,6 +12,7 @@ import type { ConfigVars, Formation } from '../api/schemas';
 import type { HomePaths } from '../discovery/home';
 import { PlatformError } from '../errors';
 import { checkStateFiles, clearClosedMarker, recoveryAdvice, writeClosedMarker } from './state-check';
+import type { AddonRecord, BackupRecord } from '../addons/records';
 
 export interface AppRecord {
   name: string;
@@ -40,14 +43,23 @@ export interface ReleaseRecord {
   createdAt: string;
   config: ConfigVars;
   processTypes: Record<string, string>;
+  /** The add-ons attached when the release was made (absent on releases made before add-ons). */
+  addons?: { name: string; service: string; attachment: string; configVar: string }[];
+  /** The data backup captured before its release phase (addons/backups.ts), if any. */
+  backup?: string | null;
 }
 
-type Value = AppRecord | ReleaseRecord;
+type Value = AppRecord | ReleaseRecord | AddonRecord | BackupRecord;
+export type DbValue = Value;
 export type Db = Level<string, Value>;
 
 export const appKey = (name: string) => `app!${name}`;
 export const releaseKey = (name: string, version: number) => `rel!${name}!${String(version).padStart(10, '0')}`;
 export const releasePrefix = (name: string) => `rel!${name}!`;
+export const addonKey = (app: string, name: string) => `addon!${app}!${name}`;
+export const addonPrefix = (app: string) => `addon!${app}!`;
+export const backupKey = (app: string, id: string) => `backup!${app}!${id}`;
+export const backupPrefix = (app: string) => `backup!${app}!`;
 
 /**
  * Every write is synced (LevelDB `sync: true`: fsync of the write-ahead log) before it resolves,

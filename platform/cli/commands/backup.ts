@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { join, resolve } from 'node:path';
 import { homePaths, resolveHome } from '../../discovery/home';
 import type { Command, Invocation } from '../command';
-import { connect, runningPlatform } from '../connect';
+import { runningPlatform } from '../connect';
 import { CliError } from '../errors';
 
 const MANIFEST = 'slipway-backup.json';
@@ -46,7 +46,7 @@ export const backupCommands: Command[] = [
     args: [0, 1],
     async run(inv) {
       const file = inv.positionals[0] === undefined ? undefined : resolve(inv.positionals[0]);
-      const { client } = await connect({ autoStart: true });
+      const client = await inv.client();
       const b = await client.backup(file);
       inv.print(b, `Backup written to ${b.file} (${b.apps} apps, ${b.releases} releases, ${b.slugs} slugs, ${mib(b.bytes)})\nRestore it with: slipway platform:restore ${b.file}`);
     },

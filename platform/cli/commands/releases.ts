@@ -24,6 +24,9 @@ export function rollbackText(app: string, r: RollbackResult): string {
   return [
     `Rolled back ${app} to v${r.target}: created v${r.release.version}`,
     `Restored v${r.target}'s code (${r.slugChanged ? `slug ${r.release.slug.id.slice(0, 7)}` : 'unchanged'}) and config vars (${parts.length ? parts.join('; ') : 'unchanged'})`,
+    ...(r.addonVarsKept?.length ? [`Add-on config vars follow the add-ons attached now, not v${r.target}'s: ${r.addonVarsKept.join(', ')}`] : []),
+    ...(r.restoredBackup ? [`Restored the data of backup ${r.restoredBackup} (captured before v${r.target + 1})`] : []),
+    ...(!r.restoredBackup && r.dataBackup ? [`The data was not restored: backup ${r.dataBackup} was captured before v${r.target + 1}; to restore it too: slipway rollback v${r.target} --restore-data --confirm ${app} -a ${app}`] : []),
     `To undo: slipway rollback v${r.previous} -a ${app}`,
   ].join('\n');
 }
@@ -82,6 +85,8 @@ export const releaseCommands: Command[] = [
           ['Commit:', r.commit ?? '-'],
           ['When:', r.createdAt],
           ['Process types:', Object.keys(r.processTypes).join(', ') || '(none)'],
+          ['Add-ons:', (r.addons ?? []).map((a) => `${a.attachment} (${a.name})`).join(', ') || '(none)'],
+          ['Backup:', r.backup ? `${r.backup} (captured before the release phase)` : '-'],
         ]),
         '',
         '=== Config vars',
@@ -92,15 +97,18 @@ export const releaseCommands: Command[] = [
   },
   {
     name: 'rollback',
-    usage: 'rollback [vN] [-a APP]',
-    summary: "new release with vN's slug and config (default: the one before current)",
+    usage: 'rollback [vN] [--restore-data --confirm APP] [-a APP]',
+    summary: "new release with vN's slug and config (default: the one before current); --restore-data also restores the data",
     args: [0, 1],
+    options: { 'restore-data': { type: 'boolean' }, confirm: { type: 'string' } },
     async run(inv) {
       const app = inv.app();
       const v = inv.positionals[0] === undefined ? undefined : version(inv.positionals[0]);
       const client = await inv.client();
-      const result = await client.rollback(app, v);
-      inv.print({ release: result.release }, rollbackText(app, result));
+      const restoreData = inv.values['restore-data'] === true;
+      const confirm = typeof inv.values.confirm === 'string' ? inv.values.confirm : undefined;
+      const result = restoreData ? await client.rollbackWith(app, { ...(v === undefined ? {} : { version: v }), restoreData, ...(confirm === undefined ? {} : { confirm }) }) : await client.rollback(app, v);
+      inv.print({ release: result.release, restoredBackup: result.restoredBackup ?? null }, rollbackText(app, result));
     },
   },
 ];
