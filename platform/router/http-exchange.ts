@@ -20,21 +20,7 @@ import type { Dispatcher } from 'undici';
 import { sendError, type RouterErrorCode } from './error-page';
 import type { ForwardedRequest } from './forwarded-headers';
 import { logLine, type RequestFacts } from './log-line';
-import type { AppRoute, RouteTarget } from './router';
-
-/** What an exchange needs from its router. */
-export interface ExchangeContext {
-  dispatcher: Dispatcher;
-  resolve(app: string): AppRoute | null;
-  /** The next target of the app's round-robin, other than the dyno on `exceptPort` if possible. */
-  pick(app: string, targets: RouteTarget[], exceptPort?: number): RouteTarget;
-  /** The origin (`http://127.0.0.1:PORT`) of a dyno port. */
-  origin(port: number): string;
-  log(app: string, line: string): void;
-  timeoutMs(): number;
-  /** An exchange begins (+1) or ends (-1) on a dyno port: refresh() waits for a leaving dyno's. */
-  inflight(app: string, port: number, delta: 1 | -1): void;
-}
+import type { ExchangeContext, RouteTarget } from './types';
 
 /** Methods that a dyno may safely see twice: retried elsewhere on a connection lost before any answer. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);

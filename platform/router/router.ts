@@ -14,23 +14,13 @@ import type { Agent } from 'undici';
 import { hostName } from '../http/security';
 import { sendError, sendNoSuchApp, writeError, writeNoSuchApp, type RouterErrorCode } from './error-page';
 import { forwardedRequest, forwardUpgradeHeaders } from './forwarded-headers';
-import { HttpExchange, type ExchangeContext } from './http-exchange';
+import { HttpExchange } from './http-exchange';
+import type { AppRoute, ExchangeContext } from './types';
+
+export type { AppRoute, RouteTarget } from './types';
 import { logLine, type RequestFacts } from './log-line';
 import type { WebSocketPassage } from './websocket';
 import { APP_NAME_SOURCE } from '../shared/app-name';
-
-/** A web dyno that is `up`, listening on 127.0.0.1:port. */
-export interface RouteTarget {
-  dyno: string;
-  port: number;
-}
-
-export interface AppRoute {
-  maintenance: boolean;
-  targets: RouteTarget[];
-  /** Some web dyno of the app is crashed. */
-  crashed: boolean;
-}
 
 export interface RouterOptions {
   /** null: no such app. Synchronous: the platform keeps routes in memory. */

@@ -10,9 +10,8 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
 import { writeError, type RouterErrorCode } from './error-page';
-import type { ExchangeContext } from './http-exchange';
+import type { ExchangeContext, RouteTarget } from './types';
 import { logLine, type RequestFacts } from './log-line';
-import type { RouteTarget } from './router';
 
 interface Handshake {
   app: string;

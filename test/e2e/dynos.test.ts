@@ -34,8 +34,13 @@ void test('deploy → served by the router; scale web=3 answers in turn; logs sh
   assert.equal(scaled.code, 0, scaled.stderr);
   assert.deepEqual(await cli.json(['ps:scale', '-a', 'demo']), { web: 3, worker: 1 });
   await until('three web dynos up', async () => (upWeb(await client.dynos('demo')).length === 3 ? true : undefined));
-  const bodies = new Set<string>();
-  for (let i = 0; i < 6; i++) bodies.add((await routerGet(cli.routerUrl(), 'demo')).body);
+  // Up in ps, then in the router's routes (the nginx engine reloads on the dyno's event): wait
+  // until a round of six requests reaches all three.
+  const bodies = await until('the router to answer from all three web dynos', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) seen.add((await routerGet(cli.routerUrl(), 'demo')).body);
+    return seen.size === 3 ? seen : undefined;
+  });
   assert.deepEqual([...bodies].sort(), ['hello from web.1\n', 'hello from web.2\n', 'hello from web.3\n']);
 
   const ps = await cli.json<Dyno[]>(['ps', '-a', 'demo']);

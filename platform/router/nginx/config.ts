@@ -20,7 +20,7 @@
  *   which it turns into the router's log line.
  */
 import { pageBody, type RouterErrorCode } from '../error-page';
-import type { AppRoute } from '../router';
+import type { AppRoute } from '../types';
 import { APP_NAME } from '../../shared/app-name';
 
 export interface NginxConfigInput {

@@ -30,7 +30,8 @@ import { join } from 'node:path';
 import { probePort } from '../../dynos/ports';
 import { signalGroup, signalProcess } from '../../dynos/process-group';
 import { pidAlive } from '../../discovery/platform-file';
-import type { AppRoute, Router, RouterOptions } from '../router';
+import type { Router, RouterOptions } from '../router';
+import type { AppRoute } from '../types';
 import { AccessLogPipe } from './access-log';
 import { GENERATION_HOST, nginxConfig } from './config';
 
