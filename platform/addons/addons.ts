@@ -18,7 +18,7 @@ import type { PlatformContext } from '../context';
 import { conflict, notFound } from '../errors';
 import { checkConfirm } from './confirm';
 import { freePort } from '../dynos/ports';
-import { currentRelease, launchRelease } from '../releases/releases';
+import { currentRelease, launchRelease, sameSlugDraft } from '../releases/releases';
 import { addonKey, appKey, backupKey, listPrefix, releaseKey, type AppRecord, type ReleaseRecord } from '../store/db';
 import { addonName, checkAttachmentName, defaultAttachment, sqlName } from './names';
 import { addonUrl, appAddons, appBackups, attachedAddons, releaseAddon, type AddonRecord } from './records';
@@ -144,15 +144,7 @@ async function attachConfig(ctx: PlatformContext, app: AppRecord, config: Config
     ctx.events.emit('config', app.name);
     return null;
   }
-  const { release } = await launchRelease(ctx, app, {
-    description,
-    slugId: current.slugId,
-    slugSize: current.slugSize,
-    commit: current.commit,
-    config,
-    processTypes: current.processTypes,
-    addons: addons.map(releaseAddon),
-  }, undefined, [{ type: 'put', key: addonKey(app.name, rec.name), value: rec }]);
+  const { release } = await launchRelease(ctx, app, sameSlugDraft(current, description, config, addons.map(releaseAddon)), undefined, [{ type: 'put', key: addonKey(app.name, rec.name), value: rec }]);
   return release;
 }
 

@@ -7,7 +7,7 @@ import { getApp } from '../apps/apps';
 import type { PlatformContext } from '../context';
 import { invalid } from '../errors';
 import { appKey, type ReleaseRecord } from '../store/db';
-import { launchRelease, currentRelease, toApiRelease } from './releases';
+import { launchRelease, currentRelease, sameSlugDraft, toApiRelease } from './releases';
 import { appAddons } from '../addons/records';
 
 export const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -75,14 +75,7 @@ export async function changeConfig(ctx: PlatformContext, appName: string, set: C
       return { config, release: null };
     }
     const description = setKeys.length > 0 ? `Set ${list(setKeys)} config vars` : `Remove ${list(removed.length ? removed : unset)} config vars`;
-    const { release } = await launchRelease(ctx, app, {
-      description,
-      slugId: current.slugId,
-      slugSize: current.slugSize,
-      commit: current.commit,
-      config,
-      processTypes: current.processTypes,
-    });
+    const { release } = await launchRelease(ctx, app, sameSlugDraft(current, description, config));
     return { config, release };
   });
 }

@@ -87,6 +87,13 @@ export function releaseSpec(ctx: PlatformContext, rec: ReleaseRecord): ReleaseSp
 
 export type ReleaseDraft = Pick<ReleaseRecord, 'description' | 'slugId' | 'slugSize' | 'commit' | 'config' | 'processTypes'> & Pick<ReleaseRecord, 'addons'>;
 
+/** A release of the current slug with other config: a config change, an add-on attached or detached. */
+export function sameSlugDraft(current: ReleaseRecord, description: string, config: ReleaseRecord['config'], addons?: ReleaseRecord['addons']): ReleaseDraft {
+  const draft: ReleaseDraft = { description, slugId: current.slugId, slugSize: current.slugSize, commit: current.commit, config, processTypes: current.processTypes };
+  if (addons !== undefined) draft.addons = addons;
+  return draft;
+}
+
 /** Writes that belong to the release going live (an add-on attached or detached): in its batch. */
 export type ReleaseOps = { type: 'put'; key: string; value: DbValue }[];
 

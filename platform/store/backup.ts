@@ -20,18 +20,8 @@ import { PlatformError, conflict, invalid } from '../errors';
 import type { ReleaseRecord } from './db';
 import { orphanStamp } from './orphans';
 import { SLUG_LOCK } from './slug-gc';
+import { BACKUP_FORMAT, BACKUP_MANIFEST, type BackupManifest } from '../shared/backup-manifest';
 
-export const BACKUP_MANIFEST = 'slipway-backup.json';
-export const BACKUP_FORMAT = 1;
-
-export interface BackupManifest {
-  format: number;
-  platformVersion: string;
-  createdAt: string;
-  apps: number;
-  releases: number;
-  slugs: number;
-}
 
 function runTar(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -135,5 +135,10 @@ void test('kill -9 of the platform: a restart leaves no dyno of the old run and 
     }, 10000);
   }
   assert.ok(after.every((x) => !before.some((b) => b.pid === x.pid)));
-  assert.equal((await routerGet(cli.routerUrl(), 'phoenix')).status, 200);
+  // up in ps comes a moment before the nginx engine has reloaded its routes
+  const served = await until('the router to serve the formation again', async () => {
+    const r = await routerGet(cli.routerUrl(), 'phoenix');
+    return r.status === 200 ? r : undefined;
+  });
+  assert.equal(served.status, 200);
 });

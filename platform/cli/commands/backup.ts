@@ -17,17 +17,8 @@ import { homePaths, resolveHome } from '../../discovery/home';
 import type { Command, Invocation } from '../command';
 import { runningPlatform } from '../connect';
 import { CliError } from '../errors';
+import { BACKUP_MANIFEST, type BackupManifest } from '../../shared/backup-manifest';
 
-const MANIFEST = 'slipway-backup.json';
-
-interface Manifest {
-  format: number;
-  platformVersion: string;
-  createdAt: string;
-  apps: number;
-  releases: number;
-  slugs: number;
-}
 
 function tar(args: string[]): string {
   const r = spawnSync('tar', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -72,14 +63,14 @@ function restore(inv: Invocation): void {
   }
   if (!existsSync(file)) throw new CliError('backup_not_found', `no backup file at ${file}`);
   const members = tar(['-tf', file]).split('\n').map((m) => m.replace(/^\.\//, ''));
-  if (!members.includes(MANIFEST) || !members.includes('db/CURRENT')) {
-    throw new CliError('backup_invalid', `${file} is not a Slipway backup (it has no ${MANIFEST} and db/CURRENT); make one with: slipway platform:backup`);
+  if (!members.includes(BACKUP_MANIFEST) || !members.includes('db/CURRENT')) {
+    throw new CliError('backup_invalid', `${file} is not a Slipway backup (it has no ${BACKUP_MANIFEST} and db/CURRENT); make one with: slipway platform:backup`);
   }
   mkdirSync(paths.root, { recursive: true, mode: 0o700 });
   const staging = mkdtempSync(join(paths.root, '.restore-'));
   try {
     tar(['-xf', file, '-C', staging, '--no-same-owner', '--no-same-permissions']);
-    const manifest = JSON.parse(readFileSync(join(staging, MANIFEST), 'utf8')) as Manifest;
+    const manifest = JSON.parse(readFileSync(join(staging, BACKUP_MANIFEST), 'utf8')) as BackupManifest;
     if (manifest.format !== 1) throw new CliError('backup_format', `${file} is a backup of format ${manifest.format}, which this Slipway (format 1) cannot read; use the Slipway that made it`);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const aside = join(paths.root, 'orphans', `${stamp}-before-restore`);
