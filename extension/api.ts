@@ -9,7 +9,7 @@ import type { SlipwayClient } from '../platform/api/client';
 import type { LogPanelState } from './logs/log-view';
 import type { PlatformEvents } from './platform-events';
 import type { PlatformProcess } from './platform-process';
-import type { SlugStatus } from './slugs/slug-status';
+import type { SlugStatus } from './slugs/slug-status-item';
 import type { AppsTreeProvider } from './views/apps-tree';
 import type { TreeNode } from './views/nodes';
 

@@ -56,6 +56,11 @@ export function slugSettings(): SlugSettings {
   return { softLimitMiB: c.get<number>('slug.softLimitMiB', 300), hardLimitMiB: c.get<number>('slug.hardLimitMiB', 500) };
 }
 
+/** Whether the status bar shows the folder's predicted slug size (`slipway.slug.statusBar`). */
+export function slugStatusBarEnabled(): boolean {
+  return section().get<boolean>('slug.statusBar', true);
+}
+
 export function logHistoryLines(): number {
   return section().get<number>('logs.historyLines', 10000);
 }

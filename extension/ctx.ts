@@ -10,11 +10,11 @@ import { readToken } from '../platform/discovery/token';
 import { affectsPlatform, platformSettings } from './config';
 import { PlatformEvents } from './platform-events';
 import { PlatformNotRunningError, PlatformProcess, PlatformStartError, type CrashReport } from './platform-process';
-import { PlatformStatusBar } from './status-bar';
+import { PlatformStatusBar } from './platform-status-item';
 import { registerConfigDocuments } from './actions/config-diff';
 import { LogView, type LogPanelState } from './logs/log-view';
 import type { PlatformEvent } from '../platform/api/schemas';
-import { SlugStatus } from './slugs/slug-status';
+import { SlugStatus } from './slugs/slug-status-item';
 import { AppsTreeProvider } from './views/apps-tree';
 import type { TreeNode } from './views/nodes';
 

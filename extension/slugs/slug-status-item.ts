@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { formatSize } from '../../platform/shared/size';
-import { slugSettings } from '../config';
+import { slugSettings, slugStatusBarEnabled } from '../config';
 import type { Ctx } from '../ctx';
 import { SlugEstimator, type SlugEstimate } from '../../platform/shared/slug-estimate';
 
@@ -69,7 +69,7 @@ export class SlugStatus implements vscode.Disposable {
   }
 
   private enabled(): boolean {
-    return vscode.workspace.getConfiguration('slipway').get<boolean>('slug.statusBar', true);
+    return slugStatusBarEnabled();
   }
 
   private pickFolder(): string | null {
