@@ -16,20 +16,12 @@ import { pidAlive, readPlatformFile } from '../../platform/discovery/platform-fi
 import { CLI, cliHome, type CliHome } from '../helpers/cli';
 import { gitIn } from '../helpers/git';
 import { fixtureCopy } from '../helpers/tmp';
+import { mulberry32 } from '../helpers/prng';
 
 const SEED = Number(process.env.KILL9_SEED ?? 9);
 const ROUNDS = 2;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve())));
 

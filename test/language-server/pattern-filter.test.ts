@@ -14,18 +14,13 @@ import { patternFilter, type PatternFilter } from '../../extension/language-serv
 import { slugignoreRules } from '../../extension/language-server/slugignore-rules';
 import { parseSlugignore } from '../../platform/shared/slugignore';
 import { tempDir } from '../helpers/tmp';
+import { mulberry32 } from '../helpers/prng';
 
 const NO_FILTER: PatternFilter = { matches: () => true, enters: () => true };
 
 function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const next = mulberry32(seed);
+  return (n) => Math.floor(next() * n);
 }
 
 const NAMES = ['a', 'b', 'ab', 'lib', 'src', 'docs', 'x.psd', 'a.psd', 'logo.png', 'a.js', 'lib.js', 'b.map', '.env', 'node_modules', 'é.psd', 'a b', 'psd'];

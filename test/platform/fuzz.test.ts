@@ -12,6 +12,7 @@ import { startPlatform } from '../helpers/platform';
 import { ROOT, fixtureCopy } from '../helpers/tmp';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../helpers/prng';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261208);
 const INJECTED = 6000;
@@ -19,14 +20,7 @@ const OVER_SOCKETS = 600;
 
 /** mulberry32: a small seeded PRNG, so that a failing run can be replayed. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (n: number) => Math.floor(next() * n),

@@ -5,20 +5,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMPTY_SLUGIGNORE, parseSlugignore, type Slugignore } from '../../platform/shared/slugignore';
+import { mulberry32 } from '../helpers/prng';
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness: mulberry32, seeded. SLUGIGNORE_ORACLE_SEED / _TREES override.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;
